@@ -1,0 +1,9 @@
+"""Fixtures shared by every test in the workspace: all servers start and stop on loopback."""
+
+pytest_plugins = [
+    "tests.harness.aws",
+    "tests.harness.postgres",
+    "tests.harness.registry",
+    "tests.harness.distributed",
+    "tests.fakes.conftest_plugin",
+]

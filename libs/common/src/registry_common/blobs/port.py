@@ -1,0 +1,79 @@
+"""The blob store port: artifact bundles and parts, streamed in and out.
+
+Keys are relative paths (`artifacts/<id>/bundle.zip`). Writes are atomic: a reader sees
+either the whole new object or nothing, never a half-written one. `sha256` and `size` are
+computed while the bytes stream through, so a stored object always has a verified digest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from registry_common.errors import NotFound
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    key: str
+    size: int
+    sha256: str
+    content_type: str = "application/octet-stream"
+
+
+class BlobNotFound(NotFound):
+    def __init__(self, key: str) -> None:
+        super().__init__(f"No stored object at {key!r}.")
+        self.key = key
+
+
+class BlobStore(Protocol):
+    async def put(
+        self,
+        key: str,
+        data: bytes | AsyncIterable[bytes],
+        *,
+        content_type: str = "application/octet-stream",
+    ) -> BlobInfo:
+        """Store `data` under `key` atomically, replacing any previous object."""
+        ...
+
+    async def stat(self, key: str) -> BlobInfo:
+        """Size and digest of a stored object; raises BlobNotFound."""
+        ...
+
+    def open(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+        """Stream bytes [start, end) of an object (end exclusive, None = to the end).
+
+        Raises BlobNotFound on first iteration when the key does not exist.
+        """
+        ...
+
+    async def read(self, key: str) -> bytes:
+        """The whole object in memory; for small objects (cards, configs, manifests)."""
+        ...
+
+    async def exists(self, key: str) -> bool: ...
+
+    async def list(self, prefix: str = "") -> list[BlobInfo]: ...
+
+    async def delete(self, key: str) -> None:
+        """Remove one object; removing a missing object is not an error."""
+        ...
+
+    async def delete_prefix(self, prefix: str) -> int:
+        """Remove every object whose key starts with `prefix`; returns how many."""
+        ...
+
+    async def presigned_url(
+        self, key: str, *, expires_in: int = 300, filename: str | None = None
+    ) -> str | None:
+        """A time-limited direct URL, or None when the backend cannot make one (local)."""
+        ...
+
+    async def check(self) -> None:
+        """Raise ComponentUnavailable when the store cannot be reached."""
+        ...
+
+    async def close(self) -> None: ...

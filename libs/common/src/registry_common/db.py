@@ -1,0 +1,119 @@
+"""Metadata database helpers: SQLAlchemy 2 async on SQLite (default) or PostgreSQL.
+
+Each service owns its tables and its Alembic migrations (its own version table, so several
+services can share one PostgreSQL database). Migrations run at service start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
+from sqlalchemy import MetaData, event, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from registry_common.errors import ComponentUnavailable
+
+# Errors that mean "the database is not there", as opposed to a bug in a statement.
+_OUTAGE_ERRORS = (OperationalError, InterfaceError, ConnectionError, OSError, asyncio.TimeoutError)
+
+
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """An engine tuned per backend; creates the SQLite file's directory when needed."""
+    parsed = make_url(url)
+    kwargs: dict[str, Any] = {"echo": echo}
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": 30}
+    else:
+        kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True, pool_recycle=1800)
+        kwargs["connect_args"] = {"timeout": 5, "command_timeout": 30}
+    engine = create_async_engine(url, **kwargs)
+    if parsed.get_backend_name() == "sqlite":
+        _tune_sqlite(engine)
+    return engine
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        # WAL lets readers proceed while one writer commits; foreign keys are off by default.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def database_errors(component: str = "database") -> AsyncIterator[None]:
+    """Turn connection-level failures into a 503 that names the database."""
+    try:
+        yield
+    except DBAPIError as exc:
+        if exc.connection_invalidated or isinstance(exc, _OUTAGE_ERRORS):
+            raise ComponentUnavailable(component, type(exc.orig).__name__) from exc
+        raise
+    except _OUTAGE_ERRORS as exc:
+        raise ComponentUnavailable(component, type(exc).__name__) from exc
+
+
+async def check_database(engine: AsyncEngine, *, timeout: float = 3.0) -> None:
+    """Raise ComponentUnavailable unless `SELECT 1` answers within `timeout` seconds."""
+    async with database_errors():
+        async with asyncio.timeout(timeout):
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+
+
+def _alembic_config(script_location: Path, version_table: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    config.attributes["version_table"] = version_table
+    return config
+
+
+async def run_migrations(engine: AsyncEngine, script_location: Path, *, version_table: str) -> None:
+    """Upgrade the service's tables to the newest revision (idempotent)."""
+    config = _alembic_config(script_location, version_table)
+
+    def upgrade(connection: Connection) -> None:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+    async with database_errors(), engine.begin() as conn:
+        await conn.run_sync(upgrade)
+
+
+def run_alembic_env(context: EnvironmentContext, target_metadata: MetaData) -> None:
+    """Body of every service's migrations/env.py: run on the connection we were given."""
+    connection = context.config.attributes.get("connection")
+    if connection is None:
+        raise RuntimeError("migrations run through registry_common.db.run_migrations only")
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        version_table=context.config.attributes["version_table"],
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()

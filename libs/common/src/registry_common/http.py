@@ -1,0 +1,223 @@
+"""What every service's FastAPI app shares: error rendering, request logs, trace headers,
+tracing instrumentation, and the client the gateway uses to call services."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from opentelemetry.sdk.trace import TracerProvider
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from registry_common.errors import ComponentUnavailable, RegistryError
+from registry_common.telemetry import current_trace_id, get_logger
+
+TRACE_HEADER = "X-Trace-Id"
+INTERNAL_TOKEN_HEADER = "X-Internal-Token"  # noqa: S105 - a header name, not a secret
+
+
+def _with_trace(body: dict[str, Any]) -> dict[str, Any]:
+    trace_id = current_trace_id()
+    if trace_id:
+        body["trace_id"] = trace_id
+    return body
+
+
+def describe_validation_error(exc: RequestValidationError) -> str:
+    """One sentence per problem, naming where it is, e.g. "body.url: Field required"."""
+    parts = []
+    for error in exc.errors()[:5]:
+        location = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "request"
+        parts.append(f"{location}: {error.get('msg', 'invalid value')}")
+    return "The request is not valid. " + "; ".join(parts) + "."
+
+
+def install_error_handlers(app: FastAPI, service: str) -> None:
+    """One handler renders every RegistryError; validation is 400 (the spec never uses 422)."""
+    log = get_logger(service)
+
+    @app.exception_handler(RegistryError)
+    async def _registry_error(_: Request, exc: RegistryError) -> JSONResponse:
+        if exc.status >= 500:
+            log.warning("http.error.server", status=exc.status, code=exc.code, message=exc.message)
+        return JSONResponse(_with_trace(exc.to_body()), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        body = {"detail": describe_validation_error(exc), "code": "bad_request"}
+        return JSONResponse(_with_trace(body), status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else "Request failed."
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = "There is no such route; see /openapi.json for the API."
+        if exc.status_code == 405:
+            detail = "This route does not accept that method; see /openapi.json for the API."
+        return JSONResponse(
+            _with_trace({"detail": detail, "code": "http_error"}),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("http.error.unexpected", error=type(exc).__name__)
+        body = {
+            "detail": f"An unexpected error occurred in the {service} service; "
+            "quote the trace id when reporting it.",
+            "code": "internal_error",
+        }
+        return JSONResponse(_with_trace(body), status_code=500)
+
+
+class RequestLogMiddleware:
+    """One JSON log line per request and the trace id in every response header.
+
+    Pure ASGI (not BaseHTTPMiddleware) so streamed downloads pass through untouched.
+    """
+
+    def __init__(self, app: ASGIApp, service: str, internal_token: str | None = None) -> None:
+        self.app = app
+        self.log = get_logger(service)
+        self.internal_token = internal_token
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+        path = scope.get("path", "")
+        if self.internal_token and path.startswith("/internal/"):
+            headers = dict(scope.get("headers") or [])
+            supplied = headers.get(INTERNAL_TOKEN_HEADER.lower().encode(), b"").decode()
+            if supplied != self.internal_token:
+                response = JSONResponse(
+                    {"detail": "Internal routes need the internal token.", "code": "forbidden"},
+                    status_code=403,
+                )
+                await response(scope, receive, send)
+                return
+
+        async def send_with_trace(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                trace_id = current_trace_id()
+                if trace_id:
+                    message.setdefault("headers", [])
+                    message["headers"] = [
+                        *message["headers"],
+                        (TRACE_HEADER.lower().encode(), trace_id.encode()),
+                    ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_trace)
+        finally:
+            client = scope.get("client")
+            self.log.info(
+                "http.request",
+                method=scope.get("method"),
+                path=path,
+                status=status,
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                client=client[0] if client else None,
+            )
+
+
+def build_service_app(
+    service: str,
+    *,
+    tracer_provider: TracerProvider,
+    internal_token: str | None = None,
+    **fastapi_kwargs: Any,
+) -> FastAPI:
+    """A FastAPI app with the registry's shared behaviour installed."""
+    app = FastAPI(**fastapi_kwargs)
+    install_error_handlers(app, service)
+    app.add_middleware(RequestLogMiddleware, service=service, internal_token=internal_token)
+    FastAPIInstrumentor.instrument_app(app, tracer_provider=tracer_provider)
+    return app
+
+
+class ServiceClient:
+    """Calls one internal service; mirrors its RegistryErrors and names it in outages.
+
+    Embedded mode gives an in-process ASGI transport; distributed mode a base URL.
+    """
+
+    def __init__(
+        self,
+        service: str,
+        base_url: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        tracer_provider: TracerProvider | None = None,
+        internal_token: str | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        self.service = service
+        headers = {INTERNAL_TOKEN_HEADER: internal_token} if internal_token else {}
+        self._client = httpx.AsyncClient(
+            base_url=base_url,
+            transport=transport,
+            headers=headers,
+            timeout=httpx.Timeout(timeout, connect=3.0),
+        )
+        if tracer_provider is not None:
+            HTTPXClientInstrumentor.instrument_client(self._client, tracer_provider=tracer_provider)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        try:
+            response = await self._client.request(
+                method, path, json=json, params=params, headers=headers
+            )
+        except (httpx.TransportError, OSError) as exc:
+            raise ComponentUnavailable(f"{self.service} service", type(exc).__name__) from exc
+        if response.status_code >= 400:
+            raise self._mirror_error(response)
+        return response
+
+    def _mirror_error(self, response: httpx.Response) -> RegistryError:
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        message = body.get("detail") if isinstance(body, dict) else None
+        if not isinstance(message, str):
+            message = f"The {self.service} service failed (HTTP {response.status_code})."
+        code = body.get("code") if isinstance(body, dict) else None
+        details = body.get("details") if isinstance(body, dict) else None
+        return RegistryError(
+            message,
+            response.status_code,
+            code=code if isinstance(code, str) else None,
+            details=details if isinstance(details, dict) else None,
+        )
+
+    async def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("GET", path, **kwargs)
+
+    async def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("POST", path, **kwargs)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()

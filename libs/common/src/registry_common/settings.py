@@ -1,0 +1,87 @@
+"""Settings shared by every service, read from the environment once at start.
+
+`RuntimeSettings` (prefix `REGISTRY_`) chooses the backing components; each service adds
+its own settings class with its own prefix and embeds a `RuntimeSettings`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICES = ("gateway", "auth", "ingest", "scoring", "lineage", "health")
+
+BlobBackend = Literal["local", "s3"]
+BusBackend = Literal["inprocess", "sns-sqs"]
+TelemetryExporter = Literal["none", "console", "otlp", "inprocess"]
+
+
+class RuntimeSettings(BaseSettings):
+    """Which components back the registry; identical for every service of a deployment."""
+
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore", frozen=True)
+
+    data_dir: Path = Field(
+        default=Path(".registry"),
+        description="Where embedded components keep their files (SQLite, blobs, logs, keys).",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy async URL. Unset: one SQLite file per service under data_dir. "
+            "PostgreSQL: postgresql+asyncpg://user:pass@host/db."
+        ),
+    )
+    blob_backend: BlobBackend = "local"
+    s3_bucket: str = "registry-artifacts"
+    bus_backend: BusBackend = "inprocess"
+    bus_prefix: str = Field(
+        default="registry",
+        description="Prefix of SNS topic and SQS queue names, so deployments can share an account.",
+    )
+    bus_wait_seconds: int = Field(
+        default=10, ge=0, le=20, description="SQS long-poll wait; lower means faster tests."
+    )
+    aws_endpoint_url: str | None = Field(
+        default=None, description="Custom AWS API endpoint (an emulator); unset in AWS."
+    )
+    aws_region: str = "us-east-1"
+    telemetry_exporter: TelemetryExporter = "inprocess"
+    otlp_endpoint: str | None = None
+    log_level: str = "INFO"
+    log_dir: Path | None = Field(
+        default=None, description="Also write JSON logs to <log_dir>/<service>.log when set."
+    )
+    hf_endpoint: str = Field(
+        default="https://huggingface.co",
+        validation_alias=AliasChoices("REGISTRY_HF_ENDPOINT", "HF_ENDPOINT"),
+    )
+    github_api_url: str = Field(
+        default="https://api.github.com",
+        validation_alias=AliasChoices("REGISTRY_GITHUB_API_URL", "GITHUB_API_URL"),
+    )
+    github_token: str | None = Field(
+        default=None, validation_alias=AliasChoices("REGISTRY_GITHUB_TOKEN", "GITHUB_TOKEN")
+    )
+    internal_token: str | None = Field(
+        default=None,
+        description=(
+            "Shared secret services require on internal calls in distributed mode; "
+            "unset in embedded mode, where nothing listens but the gateway."
+        ),
+    )
+
+    @field_validator("hf_endpoint", "github_api_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    def database_url_for(self, service: str) -> str:
+        """Each service owns its tables: its own SQLite file, or the shared server."""
+        if self.database_url:
+            return self.database_url
+        path = (self.data_dir / "db" / f"{service}.sqlite3").resolve()
+        return f"sqlite+aiosqlite:///{path}"

@@ -1,0 +1,64 @@
+"""Composition root of the gateway: the one public surface of the registry."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from typing import Any
+
+from fastapi import FastAPI
+from opentelemetry.sdk.trace import TracerProvider
+
+from registry_common.http import build_service_app
+from registry_common.telemetry import create_tracer_provider
+from registry_gateway.api import build_router
+from registry_gateway.clients import ServiceClients
+from registry_gateway.config import GatewaySettings
+from registry_gateway.openapi_doc import build_openapi
+from registry_gateway.service import GatewayService
+
+SPEC_VERSION = "3.4.7"
+
+
+def create_app(
+    settings: GatewaySettings,
+    *,
+    clients: ServiceClients | None = None,
+    tracer_provider: TracerProvider | None = None,
+    around: Callable[[], AbstractAsyncContextManager[None]] | None = None,
+) -> FastAPI:
+    """`around` wraps the gateway's lifetime; embedded mode runs the services inside it."""
+    runtime = settings.runtime
+    provider = tracer_provider or create_tracer_provider(
+        "gateway", runtime.telemetry_exporter, otlp_endpoint=runtime.otlp_endpoint
+    )
+    the_clients = clients or ServiceClients.remote(settings, provider)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with around() if around else nullcontext():
+            try:
+                yield
+            finally:
+                await the_clients.aclose()
+                provider.force_flush()
+
+    app = build_service_app(
+        "gateway",
+        tracer_provider=provider,
+        title="Trustworthy Model Registry",
+        version=SPEC_VERSION,
+        description="The registry's public API (the customer's OpenAPI contract, plus extensions).",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clients = the_clients
+    app.include_router(build_router(GatewayService(the_clients)))
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = build_openapi(app)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,24 @@
+"""Gateway settings (prefix GATEWAY_)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from registry_common.settings import RuntimeSettings
+
+TRACKS = ("Performance track", "Access control track", "High assurance track")
+
+
+class GatewaySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+
+    runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
+    auth_url: str = "http://127.0.0.1:8001"
+    ingest_url: str = "http://127.0.0.1:8002"
+    scoring_url: str = "http://127.0.0.1:8003"
+    lineage_url: str = "http://127.0.0.1:8004"
+    health_url: str = "http://127.0.0.1:8005"
+    planned_tracks: tuple[str, ...] = Field(
+        default=TRACKS, description="What GET /tracks lists (the spec's exact strings)."
+    )

@@ -1,0 +1,44 @@
+"""Who is calling, and may they? Every route the spec marks with X-Authorization spends
+one call of the caller's token at the auth service and checks one permission."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import Depends, Header, Request
+
+from registry_common.errors import PermissionDenied
+
+Permission = Literal["upload", "search", "download", "admin"]
+
+AuthHeader = Annotated[str | None, Header(alias="X-Authorization")]
+
+
+@dataclass(frozen=True)
+class Caller:
+    name: str
+    is_admin: bool
+    permissions: frozenset[str]
+
+
+async def current_caller(request: Request, x_authorization: AuthHeader = None) -> Caller:
+    clients = request.app.state.clients
+    response = await clients.auth.post(
+        "/internal/tokens/spend", headers={"X-Authorization": x_authorization or ""}
+    )
+    body = response.json()
+    return Caller(body["name"], bool(body["is_admin"]), frozenset(body["permissions"]))
+
+
+def require(permission: Permission) -> object:
+    """A dependency that yields the caller if it holds `permission` (admins hold all)."""
+
+    async def check(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
+        if caller.is_admin or permission in caller.permissions:
+            return caller
+        raise PermissionDenied(
+            f"The user {caller.name!r} lacks the {permission!r} permission; ask an admin."
+        )
+
+    return Depends(check)

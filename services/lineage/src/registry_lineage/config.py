@@ -1,0 +1,14 @@
+"""Lineage settings (prefix LINEAGE_)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from registry_common.settings import RuntimeSettings
+
+
+class LineageSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LINEAGE_", extra="ignore")
+
+    runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)

@@ -1,0 +1,15 @@
+"""Lineage's reactions to other services' events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from registry_common.events import RegistryReset
+
+
+def build_handlers(log: Any) -> dict[type, Any]:
+    async def on_reset(event: RegistryReset) -> None:
+        # Lineage keeps no state of its own yet; its issue adds the tables this clears.
+        log.info("lineage.reset.applied", event_id=str(event.event_id))
+
+    return {RegistryReset: on_reset}

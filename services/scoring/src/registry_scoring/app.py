@@ -1,0 +1,36 @@
+"""Composition root of the scoring service."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from registry_scoring.config import ScoringSettings
+from registry_scoring.handlers import build_handlers
+from registry_common.http import build_service_app
+from registry_common.service import ServiceKit
+
+
+def create_app(settings: ScoringSettings, **overrides: Any) -> FastAPI:
+    kit = ServiceKit.build("scoring", settings.runtime, **overrides)
+    for event_cls, handler in build_handlers(kit.log).items():
+        kit.bus.subscribe("scoring", event_cls, handler)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with kit.running():
+            yield
+
+    app = build_service_app(
+        "scoring",
+        tracer_provider=kit.tracer_provider,
+        internal_token=settings.runtime.internal_token,
+        title="registry scoring service",
+        lifespan=lifespan,
+    )
+    app.include_router(kit.health_router())
+    app.state.kit = kit
+    return app
