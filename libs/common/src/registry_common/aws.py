@@ -21,7 +21,7 @@ def aws_client(
     """
     session = get_session()
     aio_config = AioConfig(
-        retries={"max_attempts": 3, "mode": "standard"},
+        retries={"total_max_attempts": 3, "mode": "standard"},
         connect_timeout=config.pop("connect_timeout", 3),
         read_timeout=config.pop("read_timeout", 30),
         **config,

@@ -28,6 +28,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         async with kit.running():
+            await store.start()
             try:
                 yield
             finally:

@@ -29,6 +29,10 @@ class BlobNotFound(NotFound):
 
 
 class BlobStore(Protocol):
+    async def start(self) -> None:
+        """Connect, and create the container (directory or bucket) when it is missing."""
+        ...
+
     async def put(
         self,
         key: str,

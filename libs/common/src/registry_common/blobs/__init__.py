@@ -1,0 +1,5 @@
+"""The blob store port and its implementations (local directory, S3)."""
+
+from registry_common.blobs.port import BlobInfo, BlobNotFound, BlobStore
+
+__all__ = ["BlobInfo", "BlobNotFound", "BlobStore"]

@@ -1,0 +1,187 @@
+"""Auth use cases against real databases: SQLite (embedded) and PostgreSQL (production)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from registry_auth.app import MIGRATIONS
+from registry_auth.passwords import hash_password
+from registry_auth.service import (
+    DEFAULT_ADMIN,
+    DEFAULT_ADMIN_PASSWORD,
+    DEFAULT_ADMIN_PASSWORD_SPEC_VARIANT,
+    AuthService,
+)
+from registry_auth.tables import UserRow
+from registry_common.db import create_engine, run_migrations, session_factory
+from registry_common.errors import AuthenticationFailed, BadRequest, InvalidCredentials
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.integration)])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'auth.sqlite3'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def auth(database_url: str, clock: Clock) -> AsyncIterator[AuthService]:
+    engine = create_engine(database_url)
+    await run_migrations(engine, MIGRATIONS, version_table="alembic_auth")
+    service = AuthService(
+        session_factory(engine),
+        secret="test-secret-0123456789-0123456789",
+        max_calls=5,
+        ttl=timedelta(hours=10),
+        clock=clock,
+    )
+    await service.ensure_default_admin()
+    yield service
+    await engine.dispose()
+
+
+async def _add_user(auth: AuthService, name: str, password: str, **rights: bool) -> None:
+    async with auth._sessions.begin() as session:
+        session.add(
+            UserRow(
+                name=name,
+                password_hash=await hash_password(password),
+                is_admin=rights.get("is_admin", False),
+                can_upload=rights.get("upload", False),
+                can_search=rights.get("search", False),
+                can_download=rights.get("download", False),
+                created_at=datetime.now(UTC),
+            )
+        )
+
+
+async def test_default_admin_logs_in_with_both_spellings(auth: AuthService) -> None:
+    for password in (DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_PASSWORD_SPEC_VARIANT):
+        token = await auth.authenticate(DEFAULT_ADMIN, password)
+        identity = await auth.spend(token)
+        assert identity.name == DEFAULT_ADMIN
+        assert identity.is_admin
+        assert set(identity.permissions) == {"upload", "search", "download", "admin"}
+
+
+async def test_spec_variant_only_works_for_the_default_admin(auth: AuthService) -> None:
+    await _add_user(auth, "alice", DEFAULT_ADMIN_PASSWORD)
+    assert await auth.authenticate("alice", DEFAULT_ADMIN_PASSWORD)
+    with pytest.raises(InvalidCredentials):
+        await auth.authenticate("alice", DEFAULT_ADMIN_PASSWORD_SPEC_VARIANT)
+
+
+@pytest.mark.parametrize(
+    ("name", "password"),
+    [
+        (DEFAULT_ADMIN, "wrong"),
+        ("nobody", DEFAULT_ADMIN_PASSWORD),
+        ("x' OR '1'='1", "' OR '1'='1"),
+        ("admin'; DROP TABLE auth_users;--", "pw"),
+    ],
+)
+async def test_bad_credentials_are_rejected_without_saying_which(
+    auth: AuthService, name: str, password: str
+) -> None:
+    with pytest.raises(InvalidCredentials) as raised:
+        await auth.authenticate(name, password)
+    assert raised.value.status == 401
+    # The SQL-looking names were data: the table and the admin are still there.
+    assert await auth.authenticate(DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD)
+
+
+async def test_empty_credentials_are_a_bad_request(auth: AuthService) -> None:
+    with pytest.raises(BadRequest):
+        await auth.authenticate("", "")
+
+
+async def test_unicode_credentials_round_trip(auth: AuthService) -> None:
+    await _add_user(auth, "zoë-用户", "pässwörd-🔑-long-enough", search=True)
+    identity = await auth.spend(await auth.authenticate("zoë-用户", "pässwörd-🔑-long-enough"))
+    assert identity.permissions == ("search",)
+
+
+async def test_token_budget_is_exact(auth: AuthService) -> None:
+    token = await auth.authenticate(DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD)
+    for _ in range(5):
+        await auth.spend(token)
+    with pytest.raises(AuthenticationFailed):
+        await auth.spend(token)
+
+
+async def test_concurrent_spending_never_exceeds_the_budget(auth: AuthService) -> None:
+    token = await auth.authenticate(DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD)
+    results = await asyncio.gather(*(auth.spend(token) for _ in range(20)), return_exceptions=True)
+    assert sum(not isinstance(r, Exception) for r in results) == 5
+    assert all(isinstance(r, AuthenticationFailed) for r in results if isinstance(r, Exception))
+
+
+async def test_token_expires_after_its_lifetime(auth: AuthService, clock: Clock) -> None:
+    token = await auth.authenticate(DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD)
+    clock.now += timedelta(hours=9, minutes=59)
+    await auth.spend(token)
+    clock.now += timedelta(minutes=2)
+    with pytest.raises(AuthenticationFailed, match="expired"):
+        await auth.spend(token)
+
+
+@pytest.mark.parametrize("value", [None, "", "bearer", "bearer not-a-jwt", "Basic abc"])
+async def test_missing_or_malformed_tokens_are_403(auth: AuthService, value: str | None) -> None:
+    with pytest.raises(AuthenticationFailed) as raised:
+        await auth.spend(value)
+    assert raised.value.status == 403
+
+
+async def test_token_signed_with_another_key_is_rejected(auth: AuthService, clock: Clock) -> None:
+    from registry_auth.tokens import encode_token
+
+    forged = encode_token(
+        "another-key-0123456789-0123456789",
+        subject=DEFAULT_ADMIN,
+        jti="x" * 32,
+        issued=clock.now,
+        expires=clock.now + timedelta(hours=1),
+    )
+    with pytest.raises(AuthenticationFailed):
+        await auth.spend(forged)
+
+
+async def test_reset_removes_users_and_their_tokens_but_keeps_the_admin(
+    auth: AuthService,
+) -> None:
+    await _add_user(auth, "bob", "bob-password-123", upload=True)
+    bob_token = await auth.authenticate("bob", "bob-password-123")
+    admin_token = await auth.authenticate(DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD)
+    async with auth._sessions.begin() as session:  # someone changed the admin's password
+        await session.execute(
+            update(UserRow)
+            .where(UserRow.name == DEFAULT_ADMIN)
+            .values(password_hash=await hash_password("changed-password"))
+        )
+
+    await auth.reset()
+
+    assert [u.name for u in await auth.users()] == [DEFAULT_ADMIN]
+    with pytest.raises(AuthenticationFailed):
+        await auth.spend(bob_token)
+    assert (await auth.spend(admin_token)).name == DEFAULT_ADMIN
+    assert await auth.authenticate(DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD)
