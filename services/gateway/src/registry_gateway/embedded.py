@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from opentelemetry.sdk.trace import TracerProvider
 
 from registry_common.bus.inprocess import InProcessBus
 from registry_common.lifespan import run_lifespans
@@ -37,7 +38,9 @@ def create_embedded_app(runtime: RuntimeSettings | None = None) -> FastAPI:
 
     runtime = runtime or RuntimeSettings()
     runtime = runtime.model_copy(update={"bus_backend": "inprocess"})
-    bus = InProcessBus(log=get_logger("bus"))
+    # One bus for all services; each consumer's spans go to its own service's provider.
+    providers: dict[str, TracerProvider] = {}
+    bus = InProcessBus(logger=get_logger("bus"), consumer_tracer_provider=providers.get)
     apps: dict[str, FastAPI] = {
         "auth": create_auth(AuthSettings(runtime=runtime), bus=bus),
         "ingest": create_ingest(IngestSettings(runtime=runtime), bus=bus),
@@ -45,6 +48,7 @@ def create_embedded_app(runtime: RuntimeSettings | None = None) -> FastAPI:
         "lineage": create_lineage(LineageSettings(runtime=runtime), bus=bus),
         "health": create_health(HealthSettings(runtime=runtime), bus=bus),
     }
+    providers.update({name: app.state.kit.tracer_provider for name, app in apps.items()})
 
     @asynccontextmanager
     async def services() -> AsyncIterator[None]:
