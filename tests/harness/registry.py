@@ -14,6 +14,7 @@ import pytest
 import uvicorn
 
 from registry_common.settings import RuntimeSettings
+from registry_common.telemetry import configure_logging
 
 DEFAULT_ADMIN = "ece30861defaultadminuser"
 DEFAULT_PASSWORD = "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE packages;"
@@ -57,6 +58,7 @@ def embedded_registry(tmp_path: Path) -> Iterator[RunningRegistry]:
     """A fresh embedded registry (own data directory) on a loopback port, for one test."""
     from registry_gateway.embedded import create_embedded_app
 
+    configure_logging("DEBUG")  # as `make run` does: JSON lines, trace ids, sinks
     runtime = RuntimeSettings(data_dir=tmp_path / "registry", telemetry_exporter="inprocess")
     app = create_embedded_app(runtime)
     port = free_port()

@@ -104,16 +104,20 @@ async def run_migrations(engine: AsyncEngine, script_location: Path, *, version_
         await conn.run_sync(upgrade)
 
 
-def run_alembic_env(context: EnvironmentContext, target_metadata: MetaData) -> None:
-    """Body of every service's migrations/env.py: run on the connection we were given."""
-    connection = context.config.attributes.get("connection")
+def run_alembic_env(context: Any, target_metadata: MetaData) -> None:
+    """Body of every service's migrations/env.py: run on the connection we were given.
+
+    `context` is `alembic.context`, a module that proxies the current EnvironmentContext.
+    """
+    env: EnvironmentContext = context
+    connection = env.config.attributes.get("connection")
     if connection is None:
         raise RuntimeError("migrations run through registry_common.db.run_migrations only")
-    context.configure(
+    env.configure(
         connection=connection,
         target_metadata=target_metadata,
-        version_table=context.config.attributes["version_table"],
+        version_table=env.config.attributes["version_table"],
         render_as_batch=connection.dialect.name == "sqlite",
     )
-    with context.begin_transaction():
-        context.run_migrations()
+    with env.begin_transaction():
+        env.run_migrations()

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from registry_common.aws import aws_client
 from registry_common.blobs.factory import create_blob_store
 from registry_common.blobs.local import LocalBlobStore

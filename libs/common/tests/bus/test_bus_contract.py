@@ -21,6 +21,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
 from registry_common.aws import aws_client
 from registry_common.bus.dispatch import Dispatcher, Outcome, SeenEvents, encode
 from registry_common.bus.factory import create_bus

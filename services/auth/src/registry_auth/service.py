@@ -19,9 +19,9 @@ from registry_common.errors import AuthenticationFailed, BadRequest, InvalidCred
 DEFAULT_ADMIN = "ece30861defaultadminuser"
 # The customer's grader sends the first; the spec's example (ending in `artifacts;`) must
 # work too, for this one account. Both are plain data: they never reach SQL as text.
-DEFAULT_ADMIN_PASSWORD = "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE packages;"
+DEFAULT_ADMIN_PASSWORD = "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE packages;"  # noqa: S105
 DEFAULT_ADMIN_PASSWORD_SPEC_VARIANT = (
-    "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"
+    "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"  # noqa: S105
 )
 
 Clock = Callable[[], datetime]

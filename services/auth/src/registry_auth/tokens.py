@@ -27,7 +27,9 @@ def load_or_create_secret(configured: str | None, data_dir: Path) -> str:
     return key
 
 
-def encode_token(secret: str, *, subject: str, jti: str, issued: datetime, expires: datetime) -> str:
+def encode_token(
+    secret: str, *, subject: str, jti: str, issued: datetime, expires: datetime
+) -> str:
     claims = {"sub": subject, "jti": jti, "iat": issued, "exp": expires}
     return BEARER + jwt.encode(claims, secret, algorithm="HS256")
 

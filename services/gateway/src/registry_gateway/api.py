@@ -27,6 +27,7 @@ from registry_gateway.schemas import (
     HealthComponentCollection,
     ModelRating,
     SimpleLicenseCheckRequest,
+    TracksResponse,
 )
 from registry_gateway.security import Caller, require
 from registry_gateway.service import GatewayService
@@ -58,6 +59,17 @@ IdPath = Annotated[str, Path(pattern=r"^[a-zA-Z0-9\-]+$", description="artifact 
 TypePath = Annotated[ArtifactType, Path(description="Artifact type")]
 
 
+ENUMERATE_OK: dict[str, Any] = {
+    "description": "List of artifacts",
+    "headers": {
+        "offset": {
+            "description": "Offset to send for the next page.",
+            "schema": {"$ref": "#/components/schemas/EnumerateOffset"},
+        }
+    },
+}
+
+
 def _later(feature: str, issue: int) -> NotImplementedYet:
     return NotImplementedYet(f"{feature} is not available yet; it arrives with issue #{issue}.")
 
@@ -66,121 +78,209 @@ def build_router(service: GatewayService) -> APIRouter:
     router = APIRouter()
 
     # ------------------------------------------------------------------ health and tracks
-    @router.get("/health", summary="Heartbeat check (BASELINE)", operation_id="RegistryHealthHeartbeat",
-                responses={200: {"description": "Service reachable."}})
+    @router.get(
+        "/health",
+        summary="Heartbeat check (BASELINE)",
+        operation_id="RegistryHealthHeartbeat",
+        responses={200: {"description": "Service reachable."}},
+    )
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/health/components", operation_id="RegistryHealthComponents",
-                summary="Get component health details (NON-BASELINE)",
-                response_model=HealthComponentCollection)
+    @router.get(
+        "/health/components",
+        operation_id="RegistryHealthComponents",
+        summary="Get component health details (NON-BASELINE)",
+        response_model=HealthComponentCollection,
+    )
     async def health_components(
-        windowMinutes: Annotated[int, Query(ge=5, le=1440)] = 60,  # noqa: N803 - spec's name
-        includeTimeline: bool = False,  # noqa: N803 - spec's name
+        windowMinutes: Annotated[int, Query(ge=5, le=1440)] = 60,
+        includeTimeline: bool = False,
     ) -> Any:
         raise _later("Component health", 7)
 
-    @router.get("/tracks", summary="Get the list of tracks a student has planned to implement",
-                responses=responses(500))
-    async def tracks(request: Request) -> dict[str, list[str]]:
-        return {"plannedTracks": list(request.app.state.settings.planned_tracks)}
+    @router.get(
+        "/tracks",
+        summary="Get the list of tracks a student has planned to implement",
+        response_model=TracksResponse,
+        responses=responses(500),
+    )
+    async def tracks(request: Request) -> TracksResponse:
+        return TracksResponse(plannedTracks=list(request.app.state.settings.planned_tracks))
 
     # ------------------------------------------------------------------ authentication
-    @router.put("/authenticate", operation_id="CreateAuthToken", summary="(NON-BASELINE)",
-                response_model=str, responses=responses(400, 401, 501))
+    @router.put(
+        "/authenticate",
+        operation_id="CreateAuthToken",
+        summary="(NON-BASELINE)",
+        response_model=str,
+        responses=responses(400, 401, 501),
+    )
     async def authenticate(body: AuthenticationRequest) -> JSONResponse:
         token = await service.authenticate(body.user.name, body.secret.password)
         return JSONResponse(token)
 
     # ------------------------------------------------------------------ registry
-    @router.delete("/reset", operation_id="RegistryReset", summary="Reset the registry. (BASELINE)",
-                   responses=responses(401, 403, _200={"description": "Registry is reset."}))
-    async def reset(caller: Caller = require("admin")) -> dict[str, str]:
+    @router.delete(
+        "/reset",
+        operation_id="RegistryReset",
+        summary="Reset the registry. (BASELINE)",
+        responses=responses(401, 403, _200={"description": "Registry is reset."}),
+    )
+    async def reset(caller: Annotated[Caller, require("admin")]) -> dict[str, str]:
         await service.reset(caller)
         return {"status": "reset"}
 
-    @router.post("/artifacts", operation_id="ArtifactsList", response_model=list[ArtifactMetadata],
-                 summary="Get the artifacts from the registry. (BASELINE)",
-                 responses=responses(400, 403, 413))
+    @router.post(
+        "/artifacts",
+        operation_id="ArtifactsList",
+        response_model=list[ArtifactMetadata],
+        summary="Get the artifacts from the registry. (BASELINE)",
+        responses=responses(400, 403, 413, _200=ENUMERATE_OK),
+    )
     async def list_artifacts(
+        caller: Annotated[Caller, require("search")],
         queries: Annotated[list[ArtifactQuery], Body()],
         offset: Annotated[str | None, Query(description="Pagination offset.")] = None,
-        caller: Caller = require("search"),
     ) -> Any:
         raise _later("Enumerating artifacts", 3)
 
-    @router.get("/artifacts/{artifact_type}/{id}", operation_id="ArtifactRetrieve",
-                response_model=Artifact, summary="Interact with the artifact with this id. (BASELINE)",
-                responses=responses(400, 403, 404))
-    async def get_artifact(artifact_type: TypePath, id: IdPath, caller: Caller = require("search")) -> Any:
+    @router.get(
+        "/artifacts/{artifact_type}/{id}",
+        operation_id="ArtifactRetrieve",
+        response_model=Artifact,
+        summary="Interact with the artifact with this id. (BASELINE)",
+        responses=responses(400, 403, 404),
+    )
+    async def get_artifact(
+        caller: Annotated[Caller, require("search")], artifact_type: TypePath, id: IdPath
+    ) -> Any:
         raise _later("Reading artifacts", 3)
 
-    @router.put("/artifacts/{artifact_type}/{id}", operation_id="ArtifactUpdate",
-                summary="Update this content of the artifact. (BASELINE)",
-                responses=responses(400, 403, 404, _200={"description": "Artifact is updated."},
-                                    _202={"description": "Artifact ingest accepted; rating deferred."}))
-    async def update_artifact(artifact_type: TypePath, id: IdPath, body: Artifact,
-                              caller: Caller = require("upload")) -> Any:
+    @router.put(
+        "/artifacts/{artifact_type}/{id}",
+        operation_id="ArtifactUpdate",
+        summary="Update this content of the artifact. (BASELINE)",
+        responses=responses(
+            400,
+            403,
+            404,
+            _200={"description": "Artifact is updated."},
+            _202={"description": "Artifact ingest accepted; rating deferred."},
+        ),
+    )
+    async def update_artifact(
+        caller: Annotated[Caller, require("upload")],
+        artifact_type: TypePath,
+        id: IdPath,
+        body: Artifact,
+    ) -> Any:
         raise _later("Updating artifacts", 3)
 
-    @router.delete("/artifacts/{artifact_type}/{id}", operation_id="ArtifactDelete",
-                   summary="Delete this artifact. (NON-BASELINE)",
-                   responses=responses(400, 403, 404, _200={"description": "Artifact is deleted."}))
-    async def delete_artifact(artifact_type: TypePath, id: IdPath, caller: Caller = require("upload")) -> Any:
+    @router.delete(
+        "/artifacts/{artifact_type}/{id}",
+        operation_id="ArtifactDelete",
+        summary="Delete this artifact. (NON-BASELINE)",
+        responses=responses(400, 403, 404, _200={"description": "Artifact is deleted."}),
+    )
+    async def delete_artifact(
+        caller: Annotated[Caller, require("upload")], artifact_type: TypePath, id: IdPath
+    ) -> Any:
         raise _later("Deleting artifacts", 3)
 
-    @router.post("/artifact/{artifact_type}", operation_id="ArtifactCreate", status_code=201,
-                 response_model=Artifact, summary="Register a new artifact. (BASELINE)",
-                 responses=responses(400, 403, 409, 424,
-                                     _202={"description": "Artifact ingest accepted; rating deferred."}))
-    async def create_artifact(artifact_type: TypePath, body: ArtifactData,
-                              caller: Caller = require("upload")) -> Any:
+    @router.post(
+        "/artifact/{artifact_type}",
+        operation_id="ArtifactCreate",
+        status_code=201,
+        response_model=Artifact,
+        summary="Register a new artifact. (BASELINE)",
+        responses=responses(
+            400, 403, 409, 424, _202={"description": "Artifact ingest accepted; rating deferred."}
+        ),
+    )
+    async def create_artifact(
+        caller: Annotated[Caller, require("upload")], artifact_type: TypePath, body: ArtifactData
+    ) -> Any:
         raise _later("Registering artifacts", 3)
 
-    @router.get("/artifact/model/{id}/rate", operation_id="ModelArtifactRate", response_model=ModelRating,
-                summary="Get ratings for this model artifact. (BASELINE)",
-                responses=responses(400, 403, 404, 500))
-    async def rate(id: IdPath, caller: Caller = require("search")) -> Any:
+    @router.get(
+        "/artifact/model/{id}/rate",
+        operation_id="ModelArtifactRate",
+        response_model=ModelRating,
+        summary="Get ratings for this model artifact. (BASELINE)",
+        responses=responses(400, 403, 404, 500),
+    )
+    async def rate(caller: Annotated[Caller, require("search")], id: IdPath) -> Any:
         raise _later("Ratings", 4)
 
-    @router.get("/artifact/{artifact_type}/{id}/cost", response_model=ArtifactCost,
-                summary="Get the cost of an artifact (BASELINE)", responses=responses(400, 403, 404, 500))
-    async def cost(artifact_type: TypePath, id: IdPath, dependency: bool = False,
-                   caller: Caller = require("search")) -> Any:
+    @router.get(
+        "/artifact/{artifact_type}/{id}/cost",
+        response_model=ArtifactCost,
+        summary="Get the cost of an artifact (BASELINE)",
+        responses=responses(400, 403, 404, 500),
+    )
+    async def cost(
+        caller: Annotated[Caller, require("search")],
+        artifact_type: TypePath,
+        id: IdPath,
+        dependency: bool = False,
+    ) -> Any:
         raise _later("Cost", 5)
 
-    @router.get("/artifact/byName/{name}", operation_id="ArtifactByNameGet",
-                response_model=list[ArtifactMetadata],
-                summary="List artifact metadata for this name. (NON-BASELINE)",
-                responses=responses(400, 403, 404))
-    async def by_name(name: Annotated[str, Path()], caller: Caller = require("search")) -> Any:
+    @router.get(
+        "/artifact/byName/{name}",
+        operation_id="ArtifactByNameGet",
+        response_model=list[ArtifactMetadata],
+        summary="List artifact metadata for this name. (NON-BASELINE)",
+        responses=responses(400, 403, 404),
+    )
+    async def by_name(
+        caller: Annotated[Caller, require("search")], name: Annotated[str, Path()]
+    ) -> Any:
         raise _later("Search by name", 3)
 
-    @router.get("/artifact/{artifact_type}/{id}/audit", operation_id="ArtifactAuditGet",
-                response_model=list[ArtifactAuditEntry],
-                summary="Retrieve audit entries for this artifact. (NON-BASELINE)",
-                responses=responses(400, 403, 404))
-    async def audit(artifact_type: TypePath, id: IdPath, caller: Caller = require("search")) -> Any:
+    @router.get(
+        "/artifact/{artifact_type}/{id}/audit",
+        operation_id="ArtifactAuditGet",
+        response_model=list[ArtifactAuditEntry],
+        summary="Retrieve audit entries for this artifact. (NON-BASELINE)",
+        responses=responses(400, 403, 404),
+    )
+    async def audit(
+        caller: Annotated[Caller, require("search")], artifact_type: TypePath, id: IdPath
+    ) -> Any:
         raise _later("The audit trail", 7)
 
-    @router.get("/artifact/model/{id}/lineage", operation_id="ArtifactLineageGet",
-                response_model=ArtifactLineageGraph,
-                summary="Retrieve the lineage graph for this artifact. (BASELINE)",
-                responses=responses(400, 403, 404))
-    async def lineage(id: IdPath, caller: Caller = require("search")) -> Any:
+    @router.get(
+        "/artifact/model/{id}/lineage",
+        operation_id="ArtifactLineageGet",
+        response_model=ArtifactLineageGraph,
+        summary="Retrieve the lineage graph for this artifact. (BASELINE)",
+        responses=responses(400, 403, 404),
+    )
+    async def lineage(caller: Annotated[Caller, require("search")], id: IdPath) -> Any:
         raise _later("Lineage", 5)
 
-    @router.post("/artifact/model/{id}/license-check", operation_id="ArtifactLicenseCheck",
-                 response_model=bool, responses=responses(400, 403, 404, 502),
-                 summary="Assess license compatibility for fine-tune and inference usage. (BASELINE)")
-    async def license_check(id: IdPath, body: SimpleLicenseCheckRequest,
-                            caller: Caller = require("search")) -> Any:
+    @router.post(
+        "/artifact/model/{id}/license-check",
+        operation_id="ArtifactLicenseCheck",
+        response_model=bool,
+        responses=responses(400, 403, 404, 502),
+        summary="Assess license compatibility for fine-tune and inference usage. (BASELINE)",
+    )
+    async def license_check(
+        caller: Annotated[Caller, require("search")], id: IdPath, body: SimpleLicenseCheckRequest
+    ) -> Any:
         raise _later("License checks", 5)
 
-    @router.post("/artifact/byRegEx", operation_id="ArtifactByRegExGet",
-                 response_model=list[ArtifactMetadata], responses=responses(400, 403, 404),
-                 summary="Get any artifacts fitting the regular expression (BASELINE).")
-    async def by_regex(body: ArtifactRegEx, caller: Caller = require("search")) -> Any:
+    @router.post(
+        "/artifact/byRegEx",
+        operation_id="ArtifactByRegExGet",
+        response_model=list[ArtifactMetadata],
+        responses=responses(400, 403, 404),
+        summary="Get any artifacts fitting the regular expression (BASELINE).",
+    )
+    async def by_regex(caller: Annotated[Caller, require("search")], body: ArtifactRegEx) -> Any:
         raise _later("Regex search", 3)
 
     return router

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
-from typing import Any
 
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
@@ -14,7 +13,9 @@ from registry_common.telemetry import create_tracer_provider
 from registry_gateway.api import build_router
 from registry_gateway.clients import ServiceClients
 from registry_gateway.config import GatewaySettings
-from registry_gateway.openapi_doc import build_openapi
+from registry_gateway.openapi_doc import install_openapi
+from registry_gateway.schemas import SPEC_SCHEMA_TYPES
+from registry_gateway.security import AUTH_HEADER
 from registry_gateway.service import GatewayService
 
 SPEC_VERSION = "3.4.7"
@@ -55,10 +56,7 @@ def create_app(
     app.state.clients = the_clients
     app.include_router(build_router(GatewayService(the_clients)))
 
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            app.openapi_schema = build_openapi(app)
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
+    # The served document is the contract: no 422s, every spec component, and
+    # X-Authorization required (the route answers a missing one with 403 itself).
+    install_openapi(app, extra_schemas=SPEC_SCHEMA_TYPES.values(), required_headers=[AUTH_HEADER])
     return app

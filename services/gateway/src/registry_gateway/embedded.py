@@ -81,7 +81,9 @@ def main() -> None:
     configure_logging(runtime.log_level, log_dir=runtime.log_dir)
     port = int(os.environ.get("PORT", "8000"))
     get_logger("gateway").info(
-        "registry.starting", mode="embedded", url=f"http://127.0.0.1:{port}",
+        "registry.starting",
+        mode="embedded",
+        url=f"http://127.0.0.1:{port}",
         data_dir=str(runtime.data_dir.resolve()),
     )
     uvicorn.run(

@@ -4,7 +4,7 @@ one call of the caller's token at the auth service and checks one permission."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Header, Request
 
@@ -12,7 +12,8 @@ from registry_common.errors import PermissionDenied
 
 Permission = Literal["upload", "search", "download", "admin"]
 
-AuthHeader = Annotated[str | None, Header(alias="X-Authorization")]
+AUTH_HEADER = "X-Authorization"
+AuthHeader = Annotated[str | None, Header(alias=AUTH_HEADER)]
 
 
 @dataclass(frozen=True)
@@ -25,13 +26,13 @@ class Caller:
 async def current_caller(request: Request, x_authorization: AuthHeader = None) -> Caller:
     clients = request.app.state.clients
     response = await clients.auth.post(
-        "/internal/tokens/spend", headers={"X-Authorization": x_authorization or ""}
+        "/internal/tokens/spend", headers={AUTH_HEADER: x_authorization or ""}
     )
     body = response.json()
     return Caller(body["name"], bool(body["is_admin"]), frozenset(body["permissions"]))
 
 
-def require(permission: Permission) -> object:
+def require(permission: Permission) -> Any:
     """A dependency that yields the caller if it holds `permission` (admins hold all)."""
 
     async def check(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:

@@ -1,8 +1,8 @@
 """Run the health service alone (distributed mode): `python -m registry_health`."""
 
+from registry_common.serve import serve
 from registry_health.app import create_app
 from registry_health.config import HealthSettings
-from registry_common.serve import serve
 
 if __name__ == "__main__":
     serve(lambda: create_app(HealthSettings()), "health")

@@ -8,10 +8,10 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from registry_lineage.config import LineageSettings
-from registry_lineage.handlers import build_handlers
 from registry_common.http import build_service_app
 from registry_common.service import ServiceKit
+from registry_lineage.config import LineageSettings
+from registry_lineage.handlers import build_handlers
 
 
 def create_app(settings: LineageSettings, **overrides: Any) -> FastAPI:
