@@ -17,7 +17,7 @@ from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -27,8 +27,40 @@ from sqlalchemy.ext.asyncio import (
 
 from registry_common.errors import ComponentUnavailable
 
-# Errors that mean "the database is not there", as opposed to a bug in a statement.
-_OUTAGE_ERRORS = (OperationalError, InterfaceError, ConnectionError, OSError, asyncio.TimeoutError)
+# What "the database is not there" looks like, as opposed to a bug in a statement (SQLite
+# reports both "no such table" and "unable to open database file" as OperationalError, so
+# the wrapper's class alone cannot tell them apart).
+_OUTAGE_TYPES = (ConnectionError, OSError, asyncio.TimeoutError)
+_OUTAGE_DRIVER_ERRORS = {  # asyncpg's connection-level errors, by class name
+    "CannotConnectNowError",
+    "ConnectionDoesNotExistError",
+    "ConnectionFailureError",
+    "ConnectionRejectionError",
+    "TooManyConnectionsError",
+    "AdminShutdownError",
+    "CrashShutdownError",
+}
+_SQLITE_OUTAGE_MESSAGES = (
+    "unable to open database",
+    "disk i/o error",
+    "database is locked",
+    "readonly database",
+    "database or disk is full",
+    "database disk image is malformed",
+)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """True when `exc` says the database cannot be reached or used at all."""
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        return exc.orig is not None and exc.orig is not exc and is_outage(exc.orig)
+    if isinstance(exc, _OUTAGE_TYPES):
+        return True
+    if any(cls.__name__ in _OUTAGE_DRIVER_ERRORS for cls in type(exc).__mro__):
+        return True
+    return any(text_ in str(exc).lower() for text_ in _SQLITE_OUTAGE_MESSAGES)
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -69,12 +101,11 @@ async def database_errors(component: str = "database") -> AsyncIterator[None]:
     """Turn connection-level failures into a 503 that names the database."""
     try:
         yield
-    except DBAPIError as exc:
-        if exc.connection_invalidated or isinstance(exc, _OUTAGE_ERRORS):
-            raise ComponentUnavailable(component, type(exc.orig).__name__) from exc
+    except Exception as exc:
+        if is_outage(exc):
+            cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+            raise ComponentUnavailable(component, type(cause).__name__) from exc
         raise
-    except _OUTAGE_ERRORS as exc:
-        raise ComponentUnavailable(component, type(exc).__name__) from exc
 
 
 async def check_database(engine: AsyncEngine, *, timeout: float = 3.0) -> None:

@@ -111,6 +111,28 @@ class _NullLogger:
     info = debug = warning = error = critical = exception = msg
 
 
+class _StdlibBridge(logging.Handler):
+    """Library logs (uvicorn, botocore, alembic) become JSON lines like ours."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            event: dict[str, Any] = {
+                "service": record.name.split(".")[0],
+                "event": record.getMessage(),
+                "level": record.levelname.lower(),
+                "logger": record.name,
+            }
+            if record.exc_info:
+                event["exception"] = self.formatException(record.exc_info)
+            _add_trace_ids(None, "", event)
+            _ROUTER.write(event)
+        except Exception:  # a log line must never break the caller
+            self.handleError(record)
+
+    def formatException(self, ei: Any) -> str:
+        return logging.Formatter().formatException(ei)
+
+
 def configure_logging(
     level: str = "INFO", *, log_dir: Path | None = None, stream: TextIO | None = None
 ) -> None:
@@ -133,6 +155,10 @@ def configure_logging(
         logger_factory=lambda *_: _NullLogger(),
         cache_logger_on_first_use=False,
     )
+    root = logging.getLogger()
+    root.handlers = [h for h in root.handlers if not isinstance(h, _StdlibBridge)]
+    root.addHandler(_StdlibBridge())
+    root.setLevel(logging.WARNING)  # libraries speak up only when something is wrong
 
 
 def add_log_sink(sink: LogSink) -> None:

@@ -44,7 +44,9 @@ class ServiceClients:
                 f.name: ServiceClient(
                     f.name,
                     f"http://{f.name}.internal",
-                    transport=httpx.ASGITransport(app=apps[f.name]),
+                    # A service's unexpected error reaches the gateway as the 500 response
+                    # the service rendered, exactly as over a network.
+                    transport=httpx.ASGITransport(app=apps[f.name], raise_app_exceptions=False),
                     tracer_provider=provider,
                 )
                 for f in fields(cls)
