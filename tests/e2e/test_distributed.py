@@ -49,3 +49,40 @@ def test_authentication_works_across_processes(
         denied = client.delete("/reset", headers={"X-Authorization": "bearer nope"})
     assert ok.status_code == 200
     assert denied.status_code == 403
+
+
+def test_catalog_round_trip_on_s3_postgres_and_sns_sqs(
+    distributed_registry: DistributedRegistry,
+) -> None:
+    """Datasets and code need no rating, so the whole catalog path runs without scoring."""
+    import hashlib
+
+    with distributed_registry.admin() as admin:
+        dataset = admin.post(
+            "/artifact/dataset", json={"url": "https://huggingface.co/datasets/stanfordnlp/imdb"}
+        )
+        assert dataset.status_code == 201, dataset.text
+        code = admin.post(
+            "/artifact/code",
+            json={"url": "https://github.com/openai/whisper", "name": "whisper tool"},
+        )
+        assert code.status_code == 201, code.text
+        code_id = code.json()["metadata"]["id"]
+
+        listed = admin.post("/artifacts", json=[{"name": "*"}])
+        assert {a["name"] for a in listed.json()} == {"imdb", "whisper tool"}
+        assert admin.post("/artifact/byRegEx", json={"regex": "whisper"}).status_code == 200
+
+        download = admin.get(f"/artifacts/code/{code_id}/download")
+        assert download.status_code == 200
+        assert hashlib.sha256(download.content).hexdigest() == download.headers[
+            "X-Checksum-SHA256"
+        ]
+        ranged = admin.get(f"/artifacts/code/{code_id}/download", headers={"Range": "bytes=0-9"})
+        assert ranged.status_code == 206
+        assert ranged.content == download.content[:10]
+
+        assert admin.delete(f"/artifacts/code/{code_id}").status_code == 200
+        assert admin.get(f"/artifacts/code/{code_id}").status_code == 404
+        assert admin.delete("/reset").status_code == 200
+        assert admin.post("/artifacts", json=[{"name": "*"}]).json() == []

@@ -17,6 +17,8 @@ import httpx
 import orjson
 import pytest
 
+from tests.fakes.github import FakeGitHub
+from tests.fakes.hub import FakeHub
 from tests.harness.postgres import PostgresHandle
 from tests.harness.registry import RunningRegistry, free_port
 
@@ -70,7 +72,10 @@ def _stop(processes: dict[str, subprocess.Popen[bytes]]) -> None:
 
 @pytest.fixture(scope="module")
 def distributed_registry(
-    tmp_path_factory: pytest.TempPathFactory, postgres_server: PostgresHandle
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres_server: PostgresHandle,
+    fake_hub: FakeHub,
+    fake_github: FakeGitHub,
 ) -> Iterator[DistributedRegistry]:
     """Started once per test module: the topology takes seconds to come up."""
     tmp_path = tmp_path_factory.mktemp("distributed")
@@ -107,6 +112,9 @@ def distributed_registry(
             "REGISTRY_TELEMETRY_EXPORTER": "none",
             "REGISTRY_LOG_DIR": str(log_dir),
             "REGISTRY_INTERNAL_TOKEN": internal_token,
+            "HF_ENDPOINT": fake_hub.url,
+            "HF_HUB_DISABLE_TELEMETRY": "1",
+            "GITHUB_API_URL": fake_github.url,
             **{
                 f"GATEWAY_{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}"
                 for name in SERVICES

@@ -5,13 +5,16 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
 from registry_common.settings import RuntimeSettings
 from registry_common.telemetry import configure_logging
@@ -31,8 +34,8 @@ class RunningRegistry:
     url: str
     data_dir: Path
 
-    def client(self, **kwargs: object) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=30, **kwargs)  # type: ignore[arg-type]
+    def client(self, **kwargs: Any) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=60, **kwargs)
 
     def admin_token(self) -> str:
         with self.client() as client:
@@ -47,20 +50,19 @@ class RunningRegistry:
             token: str = response.json()
             return token
 
+    def admin(self) -> httpx.Client:
+        """A client that sends the default admin's token on every request."""
+        return self.client(headers={"X-Authorization": self.admin_token()})
+
 
 class _ThreadedServer(uvicorn.Server):
     def install_signal_handlers(self) -> None:  # the test runner owns signals
         return None
 
 
-@pytest.fixture
-def embedded_registry(tmp_path: Path) -> Iterator[RunningRegistry]:
-    """A fresh embedded registry (own data directory) on a loopback port, for one test."""
-    from registry_gateway.embedded import create_embedded_app
-
-    configure_logging("DEBUG")  # as `make run` does: JSON lines, trace ids, sinks
-    runtime = RuntimeSettings(data_dir=tmp_path / "registry", telemetry_exporter="inprocess")
-    app = create_embedded_app(runtime)
+@contextmanager
+def serve_app(app: FastAPI) -> Iterator[str]:
+    """Serve `app` on a loopback port in a thread; yields its base URL."""
     port = free_port()
     server = _ThreadedServer(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
@@ -73,7 +75,37 @@ def embedded_registry(tmp_path: Path) -> Iterator[RunningRegistry]:
             raise RuntimeError("the embedded registry did not start")
         time.sleep(0.02)
     try:
-        yield RunningRegistry(f"http://127.0.0.1:{port}", runtime.data_dir)
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+@contextmanager
+def embedded(
+    data_dir: Path,
+    *,
+    runtime: dict[str, Any] | None = None,
+    settings: Callable[[RuntimeSettings], dict[str, Any]] | None = None,
+    before_start: Callable[[FastAPI], None] | None = None,
+) -> Iterator[RunningRegistry]:
+    """An embedded registry with its own data directory. `before_start` may subscribe
+    test doubles to the bus (subscriptions must exist before the bus starts)."""
+    from registry_gateway.embedded import create_embedded_app
+
+    configure_logging("DEBUG")  # as `make run` does: JSON lines, trace ids, sinks
+    the_runtime = RuntimeSettings(
+        data_dir=data_dir, telemetry_exporter="inprocess", **(runtime or {})
+    )
+    app = create_embedded_app(the_runtime, settings=settings(the_runtime) if settings else None)
+    if before_start is not None:
+        before_start(app)
+    with serve_app(app) as url:
+        yield RunningRegistry(url, data_dir)
+
+
+@pytest.fixture
+def embedded_registry(tmp_path: Path) -> Iterator[RunningRegistry]:
+    """A fresh embedded registry (own data directory) on a loopback port, for one test."""
+    with embedded(tmp_path / "registry") as registry:
+        yield registry

@@ -185,10 +185,12 @@ class ServiceClient:
         json: Any = None,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        **extra: Any,
     ) -> httpx.Response:
+        """`extra` goes to httpx as is (`files=`, `data=` for multipart forms)."""
         try:
             response = await self._client.request(
-                method, path, json=json, params=params, headers=headers
+                method, path, json=json, params=params, headers=headers, **extra
             )
         except (httpx.TransportError, OSError) as exc:
             raise ComponentUnavailable(f"{self.service} service", type(exc).__name__) from exc

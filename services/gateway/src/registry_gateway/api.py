@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi import APIRouter, Body, File, Form, Path, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 
-from registry_common.errors import NotImplementedYet
+from registry_common.errors import BadRequest, NotImplementedYet
+from registry_gateway.downloads import serve_blob
 from registry_gateway.schemas import (
     Artifact,
     ArtifactAuditEntry,
@@ -68,6 +69,16 @@ ENUMERATE_OK: dict[str, Any] = {
         }
     },
 }
+
+
+def _public(request: Request, artifact: dict[str, Any]) -> dict[str, Any]:
+    """The spec's Artifact: metadata and data, with our absolute download URL."""
+    meta = artifact["metadata"]
+    download_url = str(request.url_for("download", artifact_type=meta["type"], id=meta["id"]))
+    return {
+        "metadata": meta,
+        "data": {"url": artifact["data"]["url"], "download_url": download_url},
+    }
 
 
 def _later(feature: str, issue: int) -> NotImplementedYet:
@@ -141,9 +152,15 @@ def build_router(service: GatewayService) -> APIRouter:
     async def list_artifacts(
         caller: Annotated[Caller, require("search")],
         queries: Annotated[list[ArtifactQuery], Body()],
+        response: Response,
         offset: Annotated[str | None, Query(description="Pagination offset.")] = None,
     ) -> Any:
-        raise _later("Enumerating artifacts", 3)
+        items, next_offset = await service.enumerate(
+            [q.model_dump(mode="json", exclude_none=True) for q in queries], offset
+        )
+        if next_offset is not None:
+            response.headers["offset"] = next_offset
+        return items
 
     @router.get(
         "/artifacts/{artifact_type}/{id}",
@@ -153,9 +170,12 @@ def build_router(service: GatewayService) -> APIRouter:
         responses=responses(400, 403, 404),
     )
     async def get_artifact(
-        caller: Annotated[Caller, require("search")], artifact_type: TypePath, id: IdPath
+        caller: Annotated[Caller, require("search")],
+        request: Request,
+        artifact_type: TypePath,
+        id: IdPath,
     ) -> Any:
-        raise _later("Reading artifacts", 3)
+        return _public(request, await service.get(artifact_type, id))
 
     @router.put(
         "/artifacts/{artifact_type}/{id}",
@@ -171,11 +191,19 @@ def build_router(service: GatewayService) -> APIRouter:
     )
     async def update_artifact(
         caller: Annotated[Caller, require("upload")],
+        request: Request,
         artifact_type: TypePath,
         id: IdPath,
         body: Artifact,
     ) -> Any:
-        raise _later("Updating artifacts", 3)
+        if body.metadata.type != artifact_type:
+            raise BadRequest(
+                f"metadata.type {body.metadata.type!s} does not match the path's {artifact_type!s}."
+            )
+        status, artifact = await service.update(
+            artifact_type, id, body.metadata.id, body.metadata.name, body.data.url, caller
+        )
+        return JSONResponse(_public(request, artifact), status_code=status)
 
     @router.delete(
         "/artifacts/{artifact_type}/{id}",
@@ -186,7 +214,19 @@ def build_router(service: GatewayService) -> APIRouter:
     async def delete_artifact(
         caller: Annotated[Caller, require("upload")], artifact_type: TypePath, id: IdPath
     ) -> Any:
-        raise _later("Deleting artifacts", 3)
+        await service.delete(artifact_type, id)
+        return {"status": "deleted", "id": id}
+
+    # Declared before POST /artifact/{artifact_type}, which would otherwise claim it.
+    @router.post(
+        "/artifact/byRegEx",
+        operation_id="ArtifactByRegExGet",
+        response_model=list[ArtifactMetadata],
+        responses=responses(400, 403, 404),
+        summary="Get any artifacts fitting the regular expression (BASELINE).",
+    )
+    async def by_regex(caller: Annotated[Caller, require("search")], body: ArtifactRegEx) -> Any:
+        return await service.regex(body.regex)
 
     @router.post(
         "/artifact/{artifact_type}",
@@ -195,13 +235,73 @@ def build_router(service: GatewayService) -> APIRouter:
         response_model=Artifact,
         summary="Register a new artifact. (BASELINE)",
         responses=responses(
-            400, 403, 409, 424, _202={"description": "Artifact ingest accepted; rating deferred."}
+            400,
+            403,
+            409,
+            424,
+            _202={"description": "Artifact ingest accepted; rating deferred."},
         ),
     )
     async def create_artifact(
-        caller: Annotated[Caller, require("upload")], artifact_type: TypePath, body: ArtifactData
+        caller: Annotated[Caller, require("upload")],
+        request: Request,
+        artifact_type: TypePath,
+        body: ArtifactData,
     ) -> Any:
-        raise _later("Registering artifacts", 3)
+        status, artifact = await service.create(
+            artifact_type, body.url, body.name, body.version, caller
+        )
+        return JSONResponse(_public(request, artifact), status_code=status)
+
+    @router.post(
+        "/artifact/{artifact_type}/upload",
+        status_code=201,
+        response_model=Artifact,
+        summary="Register an artifact from a zip you upload (extension).",
+        description=(
+            "Multipart form: `file` (a zip laid out like a Hugging Face repository), optional "
+            "`name` and `version`. Same outcomes as registering from a URL."
+        ),
+        responses=responses(400, 403, 413, 424),
+    )
+    async def upload_artifact(
+        caller: Annotated[Caller, require("upload")],
+        request: Request,
+        artifact_type: TypePath,
+        file: Annotated[UploadFile, File(description="The zip.")],
+        name: Annotated[str | None, Form()] = None,
+        version: Annotated[str | None, Form()] = None,
+    ) -> Any:
+        status, artifact = await service.upload(
+            artifact_type, file.filename or "upload.zip", file.file, name, version, caller
+        )
+        return JSONResponse(_public(request, artifact), status_code=status)
+
+    @router.get(
+        "/artifacts/{artifact_type}/{id}/download",
+        summary="Download the artifact's bundle or a part of it (extension; R4).",
+        description=(
+            "`part`: `full` (default: the whole bundle), `weights`, `config` (config and "
+            "tokenizer files) or `card` (the model card). Every zip holds `manifest.json` with "
+            "each file's sha256. Supports Range requests (resumable downloads) and ETag."
+        ),
+        responses=responses(400, 403, 404),
+    )
+    async def download(
+        caller: Annotated[Caller, require("download")],
+        request: Request,
+        artifact_type: TypePath,
+        id: IdPath,
+        part: Annotated[str, Query(description="full, weights, config or card")] = "full",
+    ) -> Response:
+        client = request.client.host if request.client else None
+        info = await service.download_info(artifact_type, id, part, caller, client)
+        return await serve_blob(
+            request,
+            request.app.state.blobs,
+            info,
+            redirect=request.app.state.settings.download_redirect,
+        )
 
     @router.get(
         "/artifact/model/{id}/rate",
@@ -225,7 +325,10 @@ def build_router(service: GatewayService) -> APIRouter:
         id: IdPath,
         dependency: bool = False,
     ) -> Any:
-        raise _later("Cost", 5)
+        standalone = await service.cost(artifact_type, id)
+        if dependency:
+            raise _later("Cost with dependencies", 5)
+        return {id: {"total_cost": standalone}}
 
     @router.get(
         "/artifact/byName/{name}",
@@ -237,7 +340,7 @@ def build_router(service: GatewayService) -> APIRouter:
     async def by_name(
         caller: Annotated[Caller, require("search")], name: Annotated[str, Path()]
     ) -> Any:
-        raise _later("Search by name", 3)
+        return await service.by_name(name)
 
     @router.get(
         "/artifact/{artifact_type}/{id}/audit",
@@ -272,15 +375,5 @@ def build_router(service: GatewayService) -> APIRouter:
         caller: Annotated[Caller, require("search")], id: IdPath, body: SimpleLicenseCheckRequest
     ) -> Any:
         raise _later("License checks", 5)
-
-    @router.post(
-        "/artifact/byRegEx",
-        operation_id="ArtifactByRegExGet",
-        response_model=list[ArtifactMetadata],
-        responses=responses(400, 403, 404),
-        summary="Get any artifacts fitting the regular expression (BASELINE).",
-    )
-    async def by_regex(caller: Annotated[Caller, require("search")], body: ArtifactRegEx) -> Any:
-        raise _later("Regex search", 3)
 
     return router

@@ -8,6 +8,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcon
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
 
+from registry_common.blobs import BlobStore, create_blob_store
 from registry_common.http import build_service_app
 from registry_common.telemetry import create_tracer_provider
 from registry_gateway.api import build_router
@@ -27,6 +28,7 @@ def create_app(
     clients: ServiceClients | None = None,
     tracer_provider: TracerProvider | None = None,
     around: Callable[[], AbstractAsyncContextManager[None]] | None = None,
+    blobs: BlobStore | None = None,
 ) -> FastAPI:
     """`around` wraps the gateway's lifetime; embedded mode runs the services inside it."""
     runtime = settings.runtime
@@ -34,14 +36,18 @@ def create_app(
         "gateway", runtime.telemetry_exporter, otlp_endpoint=runtime.otlp_endpoint
     )
     the_clients = clients or ServiceClients.remote(settings, provider)
+    # Downloads stream straight from the blob store (read only), never through ingest.
+    store = blobs or create_blob_store(runtime)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         async with around() if around else nullcontext():
+            await store.start()
             try:
                 yield
             finally:
                 await the_clients.aclose()
+                await store.close()
                 provider.force_flush()
 
     app = build_service_app(
@@ -54,6 +60,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.clients = the_clients
+    app.state.blobs = store
     app.include_router(build_router(GatewayService(the_clients)))
 
     # The served document is the contract: no 422s, every spec component, and

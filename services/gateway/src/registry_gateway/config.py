@@ -19,6 +19,13 @@ class GatewaySettings(BaseSettings):
     scoring_url: str = "http://127.0.0.1:8003"
     lineage_url: str = "http://127.0.0.1:8004"
     health_url: str = "http://127.0.0.1:8005"
+    download_redirect: bool = Field(
+        default=False,
+        description=(
+            "S3 mode: answer downloads with a redirect to a presigned URL instead of streaming "
+            "the bytes through the gateway."
+        ),
+    )
     planned_tracks: tuple[str, ...] = Field(
         default=TRACKS, description="What GET /tracks lists (the spec's exact strings)."
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
@@ -23,7 +24,10 @@ from registry_gateway.clients import ServiceClients
 from registry_gateway.config import GatewaySettings
 
 
-def create_embedded_app(runtime: RuntimeSettings | None = None) -> FastAPI:
+def create_embedded_app(
+    runtime: RuntimeSettings | None = None, *, settings: dict[str, Any] | None = None
+) -> FastAPI:
+    """`settings` replaces a service's settings object by name (e.g. {"ingest": ...})."""
     # Imported here: a gateway container in distributed mode does not ship the services.
     from registry_auth.app import create_app as create_auth
     from registry_auth.config import AuthSettings
@@ -41,12 +45,17 @@ def create_embedded_app(runtime: RuntimeSettings | None = None) -> FastAPI:
     # One bus for all services; each consumer's spans go to its own service's provider.
     providers: dict[str, TracerProvider] = {}
     bus = InProcessBus(logger=get_logger("bus"), consumer_tracer_provider=providers.get)
+    chosen = settings or {}
     apps: dict[str, FastAPI] = {
-        "auth": create_auth(AuthSettings(runtime=runtime), bus=bus),
-        "ingest": create_ingest(IngestSettings(runtime=runtime), bus=bus),
-        "scoring": create_scoring(ScoringSettings(runtime=runtime), bus=bus),
-        "lineage": create_lineage(LineageSettings(runtime=runtime), bus=bus),
-        "health": create_health(HealthSettings(runtime=runtime), bus=bus),
+        "auth": create_auth(chosen.get("auth") or AuthSettings(runtime=runtime), bus=bus),
+        "ingest": create_ingest(chosen.get("ingest") or IngestSettings(runtime=runtime), bus=bus),
+        "scoring": create_scoring(
+            chosen.get("scoring") or ScoringSettings(runtime=runtime), bus=bus
+        ),
+        "lineage": create_lineage(
+            chosen.get("lineage") or LineageSettings(runtime=runtime), bus=bus
+        ),
+        "health": create_health(chosen.get("health") or HealthSettings(runtime=runtime), bus=bus),
     }
     providers.update({name: app.state.kit.tracer_provider for name, app in apps.items()})
 

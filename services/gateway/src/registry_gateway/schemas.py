@@ -277,6 +277,20 @@ class ArtifactData(BaseModel):
         description="Direct download link served by the registry. Present only in responses.",
         json_schema_extra={"readOnly": True},
     )
+    # Our extensions (requests only): the grader sends {"name", "url"}; a version may be given
+    # for sources without git tags.
+    name: str | SkipJsonSchema[None] = Field(
+        default=None,
+        exclude_if=_is_none,
+        description="Extension: the artifact's name, stored verbatim (default: from the url).",
+        json_schema_extra={"writeOnly": True},
+    )
+    version: str | SkipJsonSchema[None] = Field(
+        default=None,
+        exclude_if=_is_none,
+        description="Extension: the artifact's version (default: the source's newest git tag).",
+        json_schema_extra={"writeOnly": True},
+    )
 
 
 class ArtifactMetadata(BaseModel):
@@ -302,6 +316,13 @@ class ArtifactQuery(BaseModel):
         default=None,
         exclude_if=_is_none,
         description="Optional list of artifact types to filter results.",
+    )
+    version: str | SkipJsonSchema[None] = Field(
+        default=None,
+        exclude_if=_is_none,
+        description=(
+            "Extension: only versions matching 1.2.3, 1.2.3-2.1.0, ~1.2.0 or ^1.2.0 (npm semver)."
+        ),
     )
 
 

@@ -1,9 +1,16 @@
-"""Gateway use cases: the few that span services rather than belong to one."""
+"""Gateway use cases: shaping the internal services' answers into the public contract."""
 
 from __future__ import annotations
 
+from typing import IO, Any
+
+from registry_common.errors import RegistryError
 from registry_gateway.clients import ServiceClients
 from registry_gateway.security import Caller
+
+
+def caller_headers(caller: Caller) -> dict[str, str]:
+    return {"X-Registry-User": caller.name}
 
 
 class GatewayService:
@@ -20,3 +27,129 @@ class GatewayService:
     async def reset(self, caller: Caller) -> None:
         """The catalog empties now; the other services follow through RegistryReset."""
         await self._clients.ingest.post("/internal/reset", json={"requested_by": caller.name})
+
+    # ------------------------------------------------------------------ catalog
+
+    async def create(
+        self,
+        artifact_type: str,
+        url: str,
+        name: str | None,
+        version: str | None,
+        caller: Caller,
+    ) -> tuple[int, dict[str, Any]]:
+        response = await self._clients.ingest.post(
+            f"/internal/artifacts/{artifact_type}",
+            json={"url": url, "name": name, "version": version},
+            headers=caller_headers(caller),
+        )
+        return _outcome(response.json())
+
+    async def upload(
+        self,
+        artifact_type: str,
+        filename: str,
+        file: IO[bytes],
+        name: str | None,
+        version: str | None,
+        caller: Caller,
+    ) -> tuple[int, dict[str, Any]]:
+        form = {k: v for k, v in {"name": name, "version": version}.items() if v is not None}
+        response = await self._clients.ingest.request(
+            "POST",
+            f"/internal/artifacts/{artifact_type}/upload",
+            files={"file": (filename, file, "application/zip")},
+            data=form,
+            headers=caller_headers(caller),
+        )
+        return _outcome(response.json())
+
+    async def get(self, artifact_type: str, artifact_id: str) -> dict[str, Any]:
+        response = await self._clients.ingest.get(
+            f"/internal/artifacts/{artifact_type}/{artifact_id}"
+        )
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def update(
+        self,
+        artifact_type: str,
+        artifact_id: str,
+        body_id: str,
+        name: str,
+        url: str,
+        caller: Caller,
+    ) -> tuple[int, dict[str, Any]]:
+        response = await self._clients.ingest.request(
+            "PUT",
+            f"/internal/artifacts/{artifact_type}/{artifact_id}",
+            json={"id": body_id, "name": name, "url": url},
+            headers=caller_headers(caller),
+        )
+        return _outcome(response.json())
+
+    async def delete(self, artifact_type: str, artifact_id: str) -> None:
+        await self._clients.ingest.request(
+            "DELETE", f"/internal/artifacts/{artifact_type}/{artifact_id}"
+        )
+
+    async def enumerate(
+        self, queries: list[dict[str, Any]], offset: str | None
+    ) -> tuple[list[dict[str, str]], str | None]:
+        response = await self._clients.ingest.post(
+            "/internal/catalog/query", json={"queries": queries, "offset": offset}
+        )
+        body = response.json()
+        return body["items"], body["next_offset"]
+
+    async def by_name(self, name: str) -> list[dict[str, str]]:
+        response = await self._clients.ingest.get(
+            "/internal/catalog/by-name", params={"name": name}
+        )
+        items: list[dict[str, str]] = response.json()
+        return items
+
+    async def regex(self, pattern: str) -> list[dict[str, str]]:
+        response = await self._clients.ingest.post(
+            "/internal/catalog/regex", json={"regex": pattern}
+        )
+        items: list[dict[str, str]] = response.json()
+        return items
+
+    async def cost(self, artifact_type: str, artifact_id: str) -> float:
+        response = await self._clients.ingest.get(
+            f"/internal/artifacts/{artifact_type}/{artifact_id}/cost"
+        )
+        return float(response.json()["standalone_mb"])
+
+    async def download_info(
+        self,
+        artifact_type: str,
+        artifact_id: str,
+        part: str,
+        caller: Caller,
+        client: str | None,
+    ) -> dict[str, Any]:
+        response = await self._clients.ingest.get(
+            f"/internal/artifacts/{artifact_type}/{artifact_id}/download",
+            params={"part": part, **({"client": client} if client else {})},
+            headers=caller_headers(caller),
+        )
+        info: dict[str, Any] = response.json()
+        return info
+
+
+def _outcome(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    status = int(body["status"])
+    artifact: dict[str, Any] = body["artifact"]
+    if status == 424:
+        rating = artifact.get("extra", {}).get("rating", {})
+        failing = ", ".join(rating.get("failing_metrics") or []) or "the rating failed"
+        raise RegistryError(
+            f"The artifact was not registered: its rating is disqualified ({failing} below "
+            "0.5). Nothing was stored.",
+            424,
+            code="disqualified_rating",
+            details={"rating": rating},
+        )
+    return status, artifact

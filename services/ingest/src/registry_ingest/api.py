@@ -1,19 +1,140 @@
-"""Internal routes of the ingest service (the gateway is the only caller)."""
+"""Internal routes of the ingest service (the gateway is the only caller). The gateway
+forwards the caller's name in X-Registry-User."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from pydantic import BaseModel
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from registry_ingest.service import IngestService
+from fastapi import APIRouter, File, Form, Header, Query, UploadFile
+from pydantic import BaseModel, Field
+
+from registry_ingest.reads import CatalogReader, describe, summary
+from registry_ingest.reads import Query as ArtifactQuery
+from registry_ingest.service import IngestService, Outcome
+
+User = Annotated[str | None, Header(alias="X-Registry-User")]
+ArtifactType = Literal["model", "dataset", "code"]
+_UPLOAD_CHUNK = 1024 * 1024
+
+
+class CreateRequest(BaseModel):
+    url: str
+    name: str | None = None
+    version: str | None = None
+
+
+class UpdateRequest(BaseModel):
+    id: str
+    name: str
+    url: str
+
+
+class QueryItem(BaseModel):
+    name: str
+    types: list[str] | None = None
+    version: str | None = None
+
+
+class EnumerateRequest(BaseModel):
+    queries: list[QueryItem]
+    offset: str | None = None
+
+
+class RegexRequest(BaseModel):
+    regex: str
 
 
 class ResetRequest(BaseModel):
     requested_by: str | None = None
 
 
-def build_router(service: IngestService) -> APIRouter:
+class OutcomeBody(BaseModel):
+    status: int
+    artifact: dict[str, Any] = Field(default_factory=dict)
+
+
+def _outcome(outcome: Outcome) -> OutcomeBody:
+    return OutcomeBody(status=outcome.status, artifact=describe(outcome.row))
+
+
+def build_router(service: IngestService, reader: CatalogReader, max_upload: int) -> APIRouter:
     router = APIRouter(prefix="/internal")
+
+    @router.post("/artifacts/{artifact_type}")
+    async def create(
+        artifact_type: ArtifactType, body: CreateRequest, user: User = None
+    ) -> OutcomeBody:
+        return _outcome(
+            await service.register(artifact_type, body.url, body.name, user, body.version)
+        )
+
+    @router.post("/artifacts/{artifact_type}/upload")
+    async def upload(
+        artifact_type: ArtifactType,
+        file: Annotated[UploadFile, File()],
+        name: Annotated[str | None, Form()] = None,
+        version: Annotated[str | None, Form()] = None,
+        user: User = None,
+    ) -> OutcomeBody:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "upload.zip"
+            await _save_upload(file, path, max_upload)
+            return _outcome(
+                await service.register_upload(
+                    artifact_type, path, file.filename or "upload.zip", name, user, version
+                )
+            )
+
+    @router.post("/catalog/query")
+    async def enumerate_(body: EnumerateRequest) -> dict[str, Any]:
+        queries = [ArtifactQuery(q.name, tuple(q.types or ()), q.version) for q in body.queries]
+        page = await reader.enumerate(queries, body.offset)
+        return {"items": [summary(r) for r in page.items], "next_offset": page.next_offset}
+
+    @router.get("/catalog/by-name")
+    async def by_name(name: str) -> list[dict[str, str]]:
+        return [summary(r) for r in await reader.by_name(name)]
+
+    @router.post("/catalog/regex")
+    async def regex(body: RegexRequest) -> list[dict[str, str]]:
+        return [summary(r) for r in await reader.regex(body.regex)]
+
+    @router.get("/artifacts/{artifact_type}/{artifact_id}")
+    async def get(artifact_type: ArtifactType, artifact_id: str) -> dict[str, Any]:
+        return describe(await reader.get(artifact_type, artifact_id))
+
+    @router.put("/artifacts/{artifact_type}/{artifact_id}")
+    async def update(
+        artifact_type: ArtifactType, artifact_id: str, body: UpdateRequest, user: User = None
+    ) -> OutcomeBody:
+        if body.id != artifact_id:
+            from registry_common.errors import BadRequest
+
+            raise BadRequest(
+                f"metadata.id {body.id!r} does not match the id in the path {artifact_id!r}."
+            )
+        return _outcome(await service.update(artifact_type, artifact_id, body.name, body.url, user))
+
+    @router.delete("/artifacts/{artifact_type}/{artifact_id}")
+    async def delete(artifact_type: ArtifactType, artifact_id: str) -> dict[str, str]:
+        await service.delete(artifact_type, artifact_id)
+        return {"status": "deleted"}
+
+    @router.get("/artifacts/{artifact_type}/{artifact_id}/cost")
+    async def cost(artifact_type: ArtifactType, artifact_id: str) -> dict[str, float]:
+        return {"standalone_mb": await reader.cost(artifact_type, artifact_id)}
+
+    @router.get("/artifacts/{artifact_type}/{artifact_id}/download")
+    async def download(
+        artifact_type: ArtifactType,
+        artifact_id: str,
+        part: Annotated[str, Query()] = "full",
+        client: Annotated[str | None, Query()] = None,
+        user: User = None,
+    ) -> dict[str, Any]:
+        return await reader.download(artifact_type, artifact_id, part, user, client)
 
     @router.post("/reset")
     async def reset(body: ResetRequest) -> dict[str, str]:
@@ -21,3 +142,15 @@ def build_router(service: IngestService) -> APIRouter:
         return {"status": "reset"}
 
     return router
+
+
+async def _save_upload(file: UploadFile, path: Path, max_bytes: int) -> None:
+    from registry_common.errors import PayloadTooLarge
+
+    written = 0
+    with path.open("wb") as out:
+        while chunk := await file.read(_UPLOAD_CHUNK):
+            written += len(chunk)
+            if written > max_bytes:
+                raise PayloadTooLarge(f"The upload is larger than {max_bytes} bytes.")
+            out.write(chunk)

@@ -4,30 +4,53 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 
-from registry_common.blobs import BlobStore
-from registry_common.blobs.factory import create_blob_store
+from registry_common.blobs import BlobStore, create_blob_store
 from registry_common.http import build_service_app
 from registry_common.service import ServiceKit
 from registry_ingest.api import build_router
+from registry_ingest.catalog import Catalog
 from registry_ingest.config import IngestSettings
+from registry_ingest.handlers import build_handlers
+from registry_ingest.reads import CatalogReader
 from registry_ingest.service import IngestService
+from registry_ingest.sources.fetcher import SourceFetcher
+
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_app(
-    settings: IngestSettings, *, blobs: BlobStore | None = None, **overrides: Any
+    settings: IngestSettings,
+    *,
+    blobs: BlobStore | None = None,
+    fetcher: SourceFetcher | None = None,
+    **overrides: Any,
 ) -> FastAPI:
-    kit = ServiceKit.build("ingest", settings.runtime, **overrides)
-    store = blobs or create_blob_store(settings.runtime)
+    runtime = settings.runtime
+    kit = ServiceKit.build("ingest", runtime, **overrides)
+    store = blobs or create_blob_store(runtime)
     kit.checks["blob store"] = store.check
-    service = IngestService(store, kit.bus, kit.log)
+    catalog = Catalog(kit.db)
+    source_fetcher = fetcher or SourceFetcher(
+        hf_endpoint=runtime.hf_endpoint,
+        github_api_url=runtime.github_api_url,
+        hf_token=None,
+        github_token=runtime.github_token,
+        max_fetch_bytes=settings.max_fetch_bytes,
+        timeout=settings.fetch_timeout_seconds,
+    )
+    service = IngestService(settings, catalog, store, kit.bus, source_fetcher, kit.log)
+    reader = CatalogReader(settings, catalog, store, kit.bus)
+    for event_cls, handler in build_handlers(service).items():
+        kit.bus.subscribe("ingest", event_cls, handler)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        async with kit.running():
+        async with kit.running(MIGRATIONS):
             await store.start()
             try:
                 yield
@@ -37,11 +60,11 @@ def create_app(
     app = build_service_app(
         "ingest",
         tracer_provider=kit.tracer_provider,
-        internal_token=settings.runtime.internal_token,
+        internal_token=runtime.internal_token,
         title="registry ingest service",
         lifespan=lifespan,
     )
-    app.include_router(build_router(service))
+    app.include_router(build_router(service, reader, settings.max_upload_bytes))
     app.include_router(kit.health_router())
     app.state.kit = kit
     app.state.service = service

@@ -12,3 +12,25 @@ class IngestSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="INGEST_", extra="ignore")
 
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
+    gate_enabled: bool = Field(
+        default=False,
+        description=(
+            "R2 ingest gate: refuse (424) a public Hugging Face model whose rating has a "
+            "metric below 0.5. Off by default: every artifact is admitted and its rating and "
+            "'vetted' status stay visible."
+        ),
+    )
+    rating_wait_seconds: float = Field(
+        default=60.0, ge=0, description="How long a create waits for the rating before 202."
+    )
+    page_size: int = Field(default=100, ge=1, le=1000, description="Artifacts per enumerate page.")
+    max_queries: int = Field(default=64, ge=1, description="Queries per enumerate request (413).")
+    max_name_matches: int = Field(default=1000, ge=1, description="Cap of /artifact/byName.")
+    max_regex_results: int = Field(default=1000, ge=1, description="Cap of regex results.")
+    max_fetch_bytes: int = Field(
+        default=2 * 1024**3, ge=0, description="Largest source mirrored into a bundle."
+    )
+    fetch_timeout_seconds: float = Field(default=60.0, gt=0)
+    max_upload_bytes: int = Field(default=2 * 1024**3, ge=1)
+    max_upload_files: int = Field(default=10_000, ge=1)
+    max_upload_uncompressed_bytes: int = Field(default=8 * 1024**3, ge=1)

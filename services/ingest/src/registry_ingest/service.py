@@ -1,30 +1,428 @@
-"""Ingest use cases. The catalog (register, enumerate, search, download) is issue 3's;
-the foundation holds reset, which every later feature's data must honour."""
+"""Ingest write use cases: register (URL or zip), update, delete, reset, and the rating's
+outcome. Reads are in `reads.py`.
+
+The ingest flow: fetch the source, build the bundle, store its parts, record the artifact,
+publish ArtifactUploaded, then (models only) wait, bounded, for ArtifactScored: 201 when
+admitted, 424 when the gate refuses it, 202 when the rating is still running.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from registry_common.blobs import BlobStore
 from registry_common.bus import EventBus
-from registry_common.events import RegistryReset
+from registry_common.errors import BadRequest, NotFound, RegistryError
+from registry_common.events import (
+    ArtifactDeleted,
+    ArtifactRef,
+    ArtifactScored,
+    ArtifactUpdated,
+    ArtifactUploaded,
+    RegistryReset,
+)
 from registry_common.telemetry import inject_trace_context
+from registry_ingest.bundles import Bundle, build_bundle
+from registry_ingest.catalog import PENDING, READY, REJECTED, Catalog, DuplicateId
+from registry_ingest.config import IngestSettings
+from registry_ingest.gate import failing_metrics
+from registry_ingest.ids import new_artifact_id
+from registry_ingest.sources.fetcher import SourceFetcher
+from registry_ingest.sources.model import FetchedSource
+from registry_ingest.sources.upload import UploadLimits
+from registry_ingest.sources.urls import parse_source_url
+from registry_ingest.storage import artifact_prefix, revision_prefix, store_bundle
+from registry_ingest.tables import ArtifactRow
 
-ARTIFACTS_PREFIX = "artifacts/"
+Fetch = Callable[[Path], Awaitable[FetchedSource]]
+_MAX_EVENT_FIELD = 64_000  # bytes of card/config carried inside an event (SNS limit: 256 KB)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a create or update did: the HTTP status the gateway answers, and the artifact."""
+
+    status: int
+    row: ArtifactRow
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _bounded(value: Any) -> Any:
+    """`value` if its JSON form is small enough for an event, else a note that it is not."""
+    import orjson
+
+    encoded = orjson.dumps(value, default=str)
+    return value if len(encoded) <= _MAX_EVENT_FIELD else {"_truncated": len(encoded)}
 
 
 class IngestService:
-    def __init__(self, blobs: BlobStore, bus: EventBus, log: Any) -> None:
+    def __init__(
+        self,
+        settings: IngestSettings,
+        catalog: Catalog,
+        blobs: BlobStore,
+        bus: EventBus,
+        fetcher: SourceFetcher,
+        log: Any,
+    ) -> None:
+        self._settings = settings
+        self._catalog = catalog
         self._blobs = blobs
         self._bus = bus
+        self._fetcher = fetcher
         self._log = log
+        self._waiters: dict[str, asyncio.Event] = {}
+        self._workdir = settings.runtime.data_dir / "work"
+
+    # ------------------------------------------------------------------ register
+
+    async def register(
+        self,
+        artifact_type: str,
+        url: str,
+        name: str | None,
+        uploader: str | None,
+        version: str | None = None,
+    ) -> Outcome:
+        ref = parse_source_url(url, artifact_type)
+        return await self._ingest(
+            artifact_type,
+            name=_given_name(name) or ref.default_name,
+            uploader=uploader,
+            version=version,
+            fetch=lambda workdir: self._fetcher.fetch(ref, workdir),
+        )
+
+    async def register_upload(
+        self,
+        artifact_type: str,
+        zip_path: Path,
+        filename: str,
+        name: str | None,
+        uploader: str | None,
+        version: str | None = None,
+    ) -> Outcome:
+        limits = UploadLimits(
+            max_bytes=self._settings.max_upload_bytes,
+            max_files=self._settings.max_upload_files,
+            max_uncompressed_bytes=self._settings.max_upload_uncompressed_bytes,
+        )
+
+        async def fetch(workdir: Path) -> FetchedSource:
+            return await self._fetcher.from_upload(
+                zip_path, workdir, filename=filename, limits=limits, artifact_type=artifact_type
+            )
+
+        default = Path(filename).stem or "upload"
+        return await self._ingest(
+            artifact_type,
+            name=_given_name(name) or default,
+            uploader=uploader,
+            version=version,
+            fetch=fetch,
+        )
+
+    async def _ingest(
+        self,
+        artifact_type: str,
+        *,
+        name: str,
+        uploader: str | None,
+        version: str | None,
+        fetch: Fetch,
+    ) -> Outcome:
+        self._workdir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=self._workdir) as tmp:
+            fetched = await fetch(Path(tmp))
+            bundle = await build_bundle(fetched, Path(tmp))
+            row = await self._store_new(artifact_type, name, uploader, version, fetched, bundle)
+        self._log.info(
+            "ingest.artifact.stored",
+            artifact_id=row.id,
+            name=row.name,
+            type=row.type,
+            status=row.status,
+            bytes=row.bundle_bytes,
+        )
+        await self._announce_upload(row, fetched)
+        if row.status == READY:
+            return Outcome(201, row)
+        return await self._await_rating(row)
+
+    async def _store_new(
+        self,
+        artifact_type: str,
+        name: str,
+        uploader: str | None,
+        version: str | None,
+        fetched: FetchedSource,
+        bundle: Bundle,
+    ) -> ArtifactRow:
+        now = utc_now()
+        # Only models are rated before they become visible; datasets and code at once.
+        status = PENDING if artifact_type == "model" else READY
+        for _ in range(5):
+            artifact_id = new_artifact_id()
+            await store_bundle(self._blobs, artifact_id, 1, bundle)
+            row = ArtifactRow(
+                id=artifact_id,
+                name=name,
+                type=artifact_type,
+                status=status,
+                revision=1,
+                uploader=uploader,
+                created_at=now,
+                **_content_columns(fetched, bundle, version, now),
+            )
+            try:
+                await self._catalog.insert(row)
+                return row
+            except DuplicateId:
+                await self._blobs.delete_prefix(artifact_prefix(artifact_id))
+            except BaseException:
+                await self._blobs.delete_prefix(artifact_prefix(artifact_id))
+                raise
+        raise RegistryError("Could not allocate an artifact id; please retry.", 503)
+
+    async def _announce_upload(self, row: ArtifactRow, fetched: FetchedSource) -> None:
+        """Publish after commit; if the bus is down, undo the artifact so nothing is lost
+        silently (the client gets a 503 naming the bus and can retry)."""
+        event = ArtifactUploaded(
+            source="ingest",
+            artifact=ArtifactRef(id=row.id, name=row.name, type=row.type),  # type: ignore[arg-type]
+            source_url=row.source_url,
+            uploader=row.uploader,
+            metadata=_event_metadata(row, fetched),
+            trace_context=inject_trace_context(),
+        )
+        try:
+            await self._bus.publish(event)
+        except BaseException:
+            await self._catalog.remove(row.id)
+            await self._blobs.delete_prefix(artifact_prefix(row.id))
+            raise
+
+    async def _await_rating(self, row: ArtifactRow) -> Outcome:
+        """Wait for the rating: an in-process signal, with the database as the fallback (in
+        distributed mode another ingest replica may consume the ArtifactScored event)."""
+        waiter = self._waiters.setdefault(row.id, asyncio.Event())
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._settings.rating_wait_seconds
+        try:
+            while True:
+                status = await self._catalog.status_of(row.id)
+                if status == READY:
+                    decided = await self._catalog.get(row.id)
+                    return Outcome(201, decided or row)
+                if status == REJECTED or status is None:
+                    # Read it once more for the rating that refused it, then drop the tombstone.
+                    refused = await self._catalog.get(row.id, visible_only=False)
+                    await self._catalog.remove(row.id)
+                    return Outcome(424, refused or row)
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    return Outcome(202, row)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(waiter.wait(), timeout=min(remaining, 0.5))
+        finally:
+            self._waiters.pop(row.id, None)
+
+    # ------------------------------------------------------------------ rating outcome
+
+    async def record_rating(self, event: ArtifactScored) -> None:
+        row = await self._catalog.get(event.artifact.id, visible_only=False)
+        if row is None:
+            return  # deleted while it was being rated
+        failing = failing_metrics(event.rating) if event.rating is not None else ["rating"]
+        vetted = event.error is None and not failing
+        net = event.rating.get("net_score") if event.rating else None
+        details = {
+            **row.details,
+            "rating": {
+                "vetted": vetted,
+                "failing_metrics": failing,
+                "error": event.error,
+                "rated_at": event.occurred_at.isoformat(),
+            },
+        }
+        now = utc_now()
+        if row.status == PENDING:
+            gated = self._settings.gate_enabled and _is_public_hf_model(row)
+            status = REJECTED if gated and not vetted else READY
+            decided = await self._catalog.decide(
+                row.id,
+                status=status,
+                vetted=vetted,
+                net_score=_number(net),
+                details=details,
+                now=now,
+            )
+            if decided and status == REJECTED:
+                await self._blobs.delete_prefix(artifact_prefix(row.id))
+            self._log.info(
+                "ingest.artifact.rated",
+                artifact_id=row.id,
+                status=status,
+                vetted=vetted,
+                failing=failing,
+            )
+        else:
+            await self._catalog.set_rating_summary(
+                row.id, vetted=vetted, net_score=_number(net), details=details, now=now
+            )
+        if (waiter := self._waiters.get(row.id)) is not None:
+            waiter.set()
+
+    # ------------------------------------------------------------------ update / delete / reset
+
+    async def update(
+        self,
+        artifact_type: str,
+        artifact_id: str,
+        name: str,
+        url: str,
+        by: str | None,
+    ) -> Outcome:
+        current = await self._visible(artifact_type, artifact_id)
+        if name != current.name:
+            raise BadRequest(
+                f"The name {name!r} does not match artifact {artifact_id}'s name "
+                f"{current.name!r}; the name and id must match."
+            )
+        ref = parse_source_url(url, artifact_type)
+        revision = current.revision + 1
+        self._workdir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=self._workdir) as tmp:
+            fetched = await self._fetcher.fetch(ref, Path(tmp))
+            bundle = await build_bundle(fetched, Path(tmp))
+            await store_bundle(self._blobs, artifact_id, revision, bundle)
+        now = utc_now()
+        values = _content_columns(fetched, bundle, None, now)
+        try:
+            replaced = await self._catalog.replace_revision(current, values, by=by, now=now)
+        except BaseException:
+            await self._blobs.delete_prefix(revision_prefix(artifact_id, revision))
+            raise
+        if not replaced:
+            await self._blobs.delete_prefix(revision_prefix(artifact_id, revision))
+            raise RegistryError(
+                "The artifact was updated by someone else meanwhile; read it and retry.", 409
+            )
+        updated = await self._visible(artifact_type, artifact_id)
+        await self._bus.publish(
+            ArtifactUpdated(
+                source="ingest",
+                artifact=ArtifactRef(id=updated.id, name=updated.name, type=updated.type),  # type: ignore[arg-type]
+                source_url=updated.source_url,
+                uploader=by,
+                metadata=_event_metadata(updated, fetched),
+                trace_context=inject_trace_context(),
+            )
+        )
+        self._log.info("ingest.artifact.updated", artifact_id=artifact_id, revision=revision)
+        return Outcome(200, updated)
+
+    async def delete(self, artifact_type: str, artifact_id: str) -> None:
+        row = await self._visible(artifact_type, artifact_id)
+        await self._catalog.remove(row.id)
+        await self._blobs.delete_prefix(artifact_prefix(row.id))
+        await self._bus.publish(
+            ArtifactDeleted(
+                source="ingest",
+                artifact=ArtifactRef(id=row.id, name=row.name, type=row.type),  # type: ignore[arg-type]
+                trace_context=inject_trace_context(),
+            )
+        )
+        self._log.info("ingest.artifact.deleted", artifact_id=row.id)
 
     async def reset(self, requested_by: str | None) -> None:
-        """Remove every stored artifact, then tell the other services to clear theirs."""
-        removed = await self._blobs.delete_prefix(ARTIFACTS_PREFIX)
-        self._log.info("ingest.reset.blobs_removed", count=removed)
+        """Empty the catalog and its blobs, then tell the other services to clear theirs."""
+        await self._catalog.clear()
+        removed = await self._blobs.delete_prefix("artifacts/")
+        self._log.info("ingest.reset.applied", blobs_removed=removed)
         await self._bus.publish(
             RegistryReset(
                 source="ingest", requested_by=requested_by, trace_context=inject_trace_context()
             )
         )
+
+    async def _visible(self, artifact_type: str, artifact_id: str) -> ArtifactRow:
+        row = await self._catalog.get(artifact_id)
+        if row is None or row.type != artifact_type:
+            raise NotFound(f"No {artifact_type} artifact has id {artifact_id!r}.")
+        return row
+
+
+def _given_name(name: str | None) -> str | None:
+    if name is None:
+        return None
+    if not name.strip():
+        raise BadRequest("The name must not be blank; leave it out to use the source's name.")
+    if name == "*":
+        raise BadRequest("The name '*' is reserved (it means 'every artifact' in queries).")
+    if len(name) > 512:
+        raise BadRequest("The name is longer than 512 characters.")
+    return name
+
+
+def _content_columns(
+    fetched: FetchedSource, bundle: Bundle, version: str | None, now: datetime
+) -> dict[str, Any]:
+    return {
+        "source_url": fetched.ref.url,
+        "source_kind": fetched.ref.kind,
+        "version": version or (fetched.versions[-1] if fetched.versions else None),
+        "versions": list(fetched.versions),
+        "readme": fetched.card_text,
+        "details": {
+            **fetched.metadata,
+            "revision": fetched.revision,
+            "complete": fetched.complete,
+            "notes": list(fetched.notes),
+            "card_data": fetched.card_data,
+            "card_error": fetched.card_error,
+            "config": fetched.config,
+            "files": bundle.manifest.get("files", []),
+        },
+        "content_bytes": bundle.content_bytes,
+        "bundle_bytes": bundle.size_bytes,
+        "updated_at": now,
+    }
+
+
+def _event_metadata(row: ArtifactRow, fetched: FetchedSource) -> dict[str, Any]:
+    details = row.details
+    return {
+        "revision": row.revision,
+        "bundle_prefix": revision_prefix(row.id, row.revision),
+        "source_kind": row.source_kind,
+        "version": row.version,
+        "versions": row.versions,
+        "content_bytes": row.content_bytes,
+        "card_data": _bounded(fetched.card_data),
+        "config": _bounded(fetched.config),
+        "files": _bounded(details.get("files", [])),
+        **{
+            key: value
+            for key, value in fetched.metadata.items()
+            if key not in {"card_data", "config", "files"}
+        },
+    }
+
+
+def _is_public_hf_model(row: ArtifactRow) -> bool:
+    return row.type == "model" and row.source_kind == "huggingface_model"
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) else None

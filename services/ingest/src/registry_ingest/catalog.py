@@ -1,0 +1,208 @@
+"""Data access for the catalog: every SQL statement of the ingest service lives here.
+
+Only `ready` artifacts are visible to queries; `pending` ones wait for their rating and
+`rejected` ones are tombstones until their creator has been told.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
+
+from registry_common.db import database_errors
+from registry_ingest.tables import ArtifactHistoryRow, ArtifactRow
+
+READY = "ready"
+PENDING = "pending"
+REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class NameQuery:
+    """One entry of an enumerate request: a name (None = every name) and types (None = all)."""
+
+    name: str | None
+    types: frozenset[str] | None
+
+
+class DuplicateId(Exception):
+    pass
+
+
+class Catalog:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def insert(self, row: ArtifactRow) -> None:
+        try:
+            async with database_errors(), self._sessions.begin() as session:
+                session.add(row)
+        except IntegrityError as exc:
+            raise DuplicateId(row.id) from exc
+
+    async def get(self, artifact_id: str, *, visible_only: bool = True) -> ArtifactRow | None:
+        statement = select(ArtifactRow).where(ArtifactRow.id == artifact_id)
+        if visible_only:
+            statement = statement.where(ArtifactRow.status == READY)
+        async with database_errors(), self._sessions() as session:
+            return (await session.execute(statement)).scalar_one_or_none()
+
+    async def status_of(self, artifact_id: str) -> str | None:
+        statement = select(ArtifactRow.status).where(ArtifactRow.id == artifact_id)
+        async with database_errors(), self._sessions() as session:
+            status: str | None = (await session.execute(statement)).scalar_one_or_none()
+            return status
+
+    async def decide(
+        self,
+        artifact_id: str,
+        *,
+        status: str,
+        vetted: bool | None,
+        net_score: float | None,
+        details: dict[str, Any],
+        now: datetime,
+    ) -> bool:
+        """Record the rating's outcome for a pending artifact; False if it was not pending."""
+        statement = (
+            update(ArtifactRow)
+            .where(ArtifactRow.id == artifact_id, ArtifactRow.status == PENDING)
+            .values(
+                status=status, vetted=vetted, net_score=net_score, details=details, updated_at=now
+            )
+        )
+        async with database_errors(), self._sessions.begin() as session:
+            result = await session.execute(statement)
+            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    async def set_rating_summary(
+        self,
+        artifact_id: str,
+        *,
+        vetted: bool | None,
+        net_score: float | None,
+        details: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        statement = (
+            update(ArtifactRow)
+            .where(ArtifactRow.id == artifact_id)
+            .values(vetted=vetted, net_score=net_score, details=details, updated_at=now)
+        )
+        async with database_errors(), self._sessions.begin() as session:
+            await session.execute(statement)
+
+    async def page(
+        self, queries: Sequence[NameQuery], *, after: int, limit: int
+    ) -> list[ArtifactRow]:
+        """Visible artifacts matching any query, in catalog order, after position `after`.
+
+        Keyset pagination (`seq > after`) keeps every page as cheap as the first.
+        """
+        statement = (
+            select(ArtifactRow)
+            .where(ArtifactRow.status == READY, ArtifactRow.seq > after, _any_of(queries))
+            .order_by(ArtifactRow.seq)
+            .limit(limit)
+        )
+        async with database_errors(), self._sessions() as session:
+            return list((await session.execute(statement)).scalars())
+
+    async def by_name(self, name: str, *, limit: int) -> list[ArtifactRow]:
+        statement = (
+            select(ArtifactRow)
+            .where(ArtifactRow.status == READY, ArtifactRow.name == name)
+            .order_by(ArtifactRow.seq)
+            .limit(limit)
+        )
+        async with database_errors(), self._sessions() as session:
+            return list((await session.execute(statement)).scalars())
+
+    async def texts(self, *, after: int, limit: int) -> list[tuple[int, str, str, str, str]]:
+        """(seq, id, name, type, readme) of visible artifacts, for regex scans in batches."""
+        statement = (
+            select(
+                ArtifactRow.seq,
+                ArtifactRow.id,
+                ArtifactRow.name,
+                ArtifactRow.type,
+                ArtifactRow.readme,
+            )
+            .where(ArtifactRow.status == READY, ArtifactRow.seq > after)
+            .order_by(ArtifactRow.seq)
+            .limit(limit)
+        )
+        async with database_errors(), self._sessions() as session:
+            return [
+                (seq, id_, name, type_, readme or "")
+                for seq, id_, name, type_, readme in (await session.execute(statement)).all()
+            ]
+
+    async def replace_revision(
+        self, current: ArtifactRow, values: dict[str, Any], *, by: str | None, now: datetime
+    ) -> bool:
+        """Move `current` into the history and store `values` as its next revision, at once.
+
+        The UPDATE is conditional on the revision it read, so two concurrent updates cannot
+        both win: the loser gets False and nothing of it is written.
+        """
+        async with database_errors(), self._sessions.begin() as session:
+            result = await session.execute(
+                update(ArtifactRow)
+                .where(ArtifactRow.id == current.id, ArtifactRow.revision == current.revision)
+                .values({**values, "revision": current.revision + 1, "updated_at": now})
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                await session.rollback()
+                return False
+            session.add(
+                ArtifactHistoryRow(
+                    artifact_id=current.id,
+                    revision=current.revision,
+                    source_url=current.source_url,
+                    details=current.details,
+                    replaced_at=now,
+                    replaced_by=by,
+                )
+            )
+        return True
+
+    async def history(self, artifact_id: str) -> list[ArtifactHistoryRow]:
+        statement = (
+            select(ArtifactHistoryRow)
+            .where(ArtifactHistoryRow.artifact_id == artifact_id)
+            .order_by(ArtifactHistoryRow.revision)
+        )
+        async with database_errors(), self._sessions() as session:
+            return list((await session.execute(statement)).scalars())
+
+    async def remove(self, artifact_id: str) -> None:
+        async with database_errors(), self._sessions.begin() as session:
+            await session.execute(delete(ArtifactRow).where(ArtifactRow.id == artifact_id))
+            await session.execute(
+                delete(ArtifactHistoryRow).where(ArtifactHistoryRow.artifact_id == artifact_id)
+            )
+
+    async def clear(self) -> None:
+        async with database_errors(), self._sessions.begin() as session:
+            await session.execute(delete(ArtifactHistoryRow))
+            await session.execute(delete(ArtifactRow))
+
+
+def _any_of(queries: Sequence[NameQuery]) -> ColumnElement[bool]:
+    clauses = []
+    for query in queries:
+        parts: list[ColumnElement[bool]] = []
+        if query.name is not None:
+            parts.append(ArtifactRow.name == query.name)
+        if query.types:
+            parts.append(ArtifactRow.type.in_(sorted(query.types)))
+        clauses.append(and_(*parts) if parts else ArtifactRow.seq.is_not(None))
+    return or_(*clauses)

@@ -1,0 +1,225 @@
+"""Ingest read use cases: one artifact, enumerate (paginated), by name, regex, cost, and what
+a download needs. Only `ready` artifacts are ever visible."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from registry_common.blobs import BlobStore
+from registry_common.bus import EventBus
+from registry_common.errors import BadRequest, NotFound, PayloadTooLarge
+from registry_common.events import ArtifactDownloaded, ArtifactRef
+from registry_common.telemetry import inject_trace_context
+from registry_ingest.catalog import Catalog, NameQuery
+from registry_ingest.config import IngestSettings
+from registry_ingest.search import compile_search
+from registry_ingest.storage import PARTS, part_key
+from registry_ingest.tables import ArtifactRow
+from registry_ingest.versions import compile_version_query
+
+ARTIFACT_TYPES = frozenset({"model", "dataset", "code"})
+_SCAN_BATCH = 500
+BYTES_PER_MB = 1_000_000  # decimal megabytes, as hubs report sizes
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    types: tuple[str, ...] = ()
+    version: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[ArtifactRow]
+    next_offset: str | None
+
+
+def summary(row: ArtifactRow) -> dict[str, str]:
+    return {"name": row.name, "id": row.id, "type": row.type}
+
+
+def describe(row: ArtifactRow) -> dict[str, Any]:
+    """The artifact as the gateway needs it (it adds the absolute download_url)."""
+    rating = row.details.get("rating") or {}
+    return {
+        "metadata": summary(row),
+        "data": {"url": row.source_url},
+        "extra": {
+            "status": row.status,
+            "revision": row.revision,
+            "version": row.version,
+            "versions": row.versions,
+            "source_kind": row.source_kind,
+            "vetted": row.vetted,
+            "net_score": row.net_score,
+            "rating": rating,
+            "complete": row.details.get("complete"),
+            "notes": row.details.get("notes", []),
+            "license": row.details.get("license"),
+            "content_bytes": row.content_bytes,
+            "bundle_bytes": row.bundle_bytes,
+            "uploader": row.uploader,
+            "created_at": row.created_at.isoformat(),
+            "updated_at": row.updated_at.isoformat(),
+        },
+    }
+
+
+class CatalogReader:
+    def __init__(
+        self, settings: IngestSettings, catalog: Catalog, blobs: BlobStore, bus: EventBus
+    ) -> None:
+        self._settings = settings
+        self._catalog = catalog
+        self._blobs = blobs
+        self._bus = bus
+
+    async def get(self, artifact_type: str, artifact_id: str) -> ArtifactRow:
+        row = await self._catalog.get(artifact_id)
+        if row is None or row.type != artifact_type:
+            raise NotFound(f"No {artifact_type} artifact has id {artifact_id!r}.")
+        return row
+
+    async def enumerate(self, queries: list[Query], offset: str | None) -> Page:
+        if not queries:
+            raise BadRequest('Send at least one query, e.g. [{"name": "*"}].')
+        if len(queries) > self._settings.max_queries:
+            raise PayloadTooLarge(
+                f"At most {self._settings.max_queries} queries fit in one request; split it."
+            )
+        after = _parse_offset(offset)
+        name_queries = [_to_name_query(q) for q in queries]
+        predicates = [
+            (nq, compile_version_query(q.version) if q.version else None)
+            for nq, q in zip(name_queries, queries, strict=True)
+        ]
+        needs_version_filter = any(p is not None for _, p in predicates)
+        limit = self._settings.page_size
+        items: list[ArtifactRow] = []
+        cursor = after
+        while len(items) <= limit:
+            batch = await self._catalog.page(name_queries, after=cursor, limit=limit + 1)
+            if not batch:
+                break
+            for row in batch:
+                cursor = row.seq
+                if not needs_version_filter or _version_matches(row, predicates):
+                    items.append(row)
+                    if len(items) > limit:
+                        break
+            if len(batch) <= limit:
+                break
+        if len(items) > limit:
+            return Page(items[:limit], str(items[limit - 1].seq))
+        return Page(items, None)
+
+    async def by_name(self, name: str) -> list[ArtifactRow]:
+        if name == "*":
+            raise BadRequest("The name '*' is reserved; use POST /artifacts to list everything.")
+        rows = await self._catalog.by_name(name, limit=self._settings.max_name_matches)
+        if not rows:
+            raise NotFound(f"No artifact is named {name!r}.")
+        return rows
+
+    async def regex(self, pattern: str) -> list[ArtifactRow]:
+        """Artifacts whose name or README matches; scanned in batches with a linear-time
+        engine off the event loop, so a hostile pattern cannot stall other requests."""
+        matches = compile_search(pattern)
+        found: list[str] = []
+        after = 0
+        while len(found) < self._settings.max_regex_results:
+            batch = await self._catalog.texts(after=after, limit=_SCAN_BATCH)
+            if not batch:
+                break
+            after = batch[-1][0]
+            found.extend(await asyncio.to_thread(_matching_ids, batch, matches))
+        if not found:
+            raise NotFound(f"No artifact's name or README matches {pattern!r}.")
+        rows = [await self._catalog.get(id_) for id_ in found[: self._settings.max_regex_results]]
+        return [row for row in rows if row is not None]
+
+    async def cost(self, artifact_type: str, artifact_id: str) -> float:
+        """Standalone download size in MB: the declared size of every file of the source
+        (what a full download costs, even while weights are not mirrored)."""
+        row = await self.get(artifact_type, artifact_id)
+        return round(row.content_bytes / BYTES_PER_MB, 6)
+
+    async def download(
+        self,
+        artifact_type: str,
+        artifact_id: str,
+        part: str,
+        user: str | None,
+        client: str | None,
+    ) -> dict[str, Any]:
+        if part not in PARTS:
+            raise BadRequest(f"Unknown part {part!r}; choose one of {', '.join(PARTS)}.")
+        row = await self.get(artifact_type, artifact_id)
+        info = await self._blobs.stat(part_key(row.id, row.revision, part))
+        await self._bus.publish(
+            ArtifactDownloaded(
+                source="ingest",
+                artifact=ArtifactRef(id=row.id, name=row.name, type=row.type),  # type: ignore[arg-type]
+                user=user,
+                part=part,
+                bytes_served=info.size,
+                client=client,
+                trace_context=inject_trace_context(),
+            )
+        )
+        suffix = "" if part == "full" else f"-{part}"
+        return {
+            "key": info.key,
+            "size": info.size,
+            "sha256": info.sha256,
+            "filename": f"{_safe_filename(row.name)}{suffix}.zip",
+            "complete": bool(row.details.get("complete", True)),
+        }
+
+
+def _matching_ids(
+    rows: list[tuple[int, str, str, str, str]], matches: Callable[[str], bool]
+) -> list[str]:
+    return [id_ for _, id_, name, _type, readme in rows if matches(name) or matches(readme)]
+
+
+def _to_name_query(query: Query) -> NameQuery:
+    unknown = set(query.types) - ARTIFACT_TYPES
+    if unknown:
+        raise BadRequest(f"Unknown artifact type(s) {sorted(unknown)}; use model, dataset, code.")
+    return NameQuery(
+        name=None if query.name == "*" else query.name,
+        types=frozenset(query.types) or None,
+    )
+
+
+def _version_matches(row: ArtifactRow, predicates: list[tuple[NameQuery, Any]]) -> bool:
+    """A row matches when some query that selects it by name/type also accepts a version."""
+    for name_query, accepts in predicates:
+        if name_query.name is not None and name_query.name != row.name:
+            continue
+        if name_query.types and row.type not in name_query.types:
+            continue
+        if accepts is None:
+            return True
+        candidates = row.versions or ([row.version] if row.version else [])
+        if any(accepts(v) for v in candidates):
+            return True
+    return False
+
+
+def _parse_offset(offset: str | None) -> int:
+    if offset is None or offset == "":
+        return 0
+    if not offset.isdigit():
+        raise BadRequest("The offset must be the value of a previous response's offset header.")
+    return int(offset)
+
+
+def _safe_filename(name: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c in "-_." else "_" for c in name).strip("._")
+    return cleaned[:100] or "artifact"

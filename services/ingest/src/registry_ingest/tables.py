@@ -1,0 +1,61 @@
+"""The ingest service's own tables: the artifact catalog and its revision history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
+SeqType = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ArtifactRow(Base):
+    __tablename__ = "ingest_artifacts"
+
+    # `seq` orders the catalog (stable pages, keyset pagination); `id` is the public id.
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(512))
+    type: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))  # pending | ready | rejected
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    source_url: Mapped[str] = mapped_column(Text)
+    source_kind: Mapped[str] = mapped_column(String(32))
+    version: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    versions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    readme: Mapped[str | None] = mapped_column(Text, nullable=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    content_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    bundle_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    uploader: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    vetted: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    net_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_ingest_artifacts_status_seq", "status", "seq"),
+        Index("ix_ingest_artifacts_name_status", "name", "status"),
+        Index("ix_ingest_artifacts_type_status_seq", "type", "status", "seq"),
+    )
+
+
+class ArtifactHistoryRow(Base):
+    """A revision an update replaced; its blobs stay under its own prefix."""
+
+    __tablename__ = "ingest_artifact_history"
+
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    artifact_id: Mapped[str] = mapped_column(String(64), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    source_url: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    replaced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    replaced_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
