@@ -75,9 +75,7 @@ def test_catalog_round_trip_on_s3_postgres_and_sns_sqs(
 
         download = admin.get(f"/artifacts/code/{code_id}/download")
         assert download.status_code == 200
-        assert hashlib.sha256(download.content).hexdigest() == download.headers[
-            "X-Checksum-SHA256"
-        ]
+        assert hashlib.sha256(download.content).hexdigest() == download.headers["X-Checksum-SHA256"]
         ranged = admin.get(f"/artifacts/code/{code_id}/download", headers={"Range": "bytes=0-9"})
         assert ranged.status_code == 206
         assert ranged.content == download.content[:10]
