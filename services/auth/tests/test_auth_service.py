@@ -185,3 +185,49 @@ async def test_reset_removes_users_and_their_tokens_but_keeps_the_admin(
         await auth.spend(bob_token)
     assert (await auth.spend(admin_token)).name == DEFAULT_ADMIN
     assert await auth.authenticate(DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD)
+
+
+async def test_user_lifecycle_and_rights(auth: AuthService) -> None:
+    from registry_auth.service import Identity
+    from registry_common.errors import Conflict, NotFound, PermissionDenied
+
+    alice = await auth.create_user("alice", "Alice-Password-1", ["search"], is_admin=False)
+    assert alice.permissions == ("search",)
+    with pytest.raises(Conflict):
+        await auth.create_user("alice", "Another-Password-2", [], is_admin=False)
+    token = await auth.authenticate("alice", "Alice-Password-1")
+    assert (await auth.spend(token)).permissions == ("search",)
+
+    # Changing rights revokes the user's tokens: the new rights apply from the next login.
+    updated = await auth.set_permissions("alice", ["upload", "download"], is_admin=False)
+    assert updated.permissions == ("upload", "download")
+    with pytest.raises(AuthenticationFailed):
+        await auth.spend(token)
+
+    bob = await auth.create_user("bob", "Bob-Password-123", [], is_admin=False)
+    with pytest.raises(PermissionDenied):
+        await auth.delete_user("alice", by=bob)
+    await auth.delete_user("bob", by=bob)  # users delete themselves
+    admin = Identity(DEFAULT_ADMIN, True, ())
+    await auth.delete_user("alice", by=admin)  # admins delete anyone
+    with pytest.raises(NotFound):
+        await auth.delete_user("alice", by=admin)
+    with pytest.raises(BadRequest):
+        await auth.delete_user(DEFAULT_ADMIN, by=admin)
+    assert [u.name for u in await auth.users()] == [DEFAULT_ADMIN]
+
+
+async def test_admins_hold_every_permission(auth: AuthService) -> None:
+    carol = await auth.create_user("carol", "Carol-Password-1", [], is_admin=True)
+    assert set(carol.permissions) == {"upload", "search", "download", "admin"}
+
+
+async def test_failed_logins_back_off_per_client(auth: AuthService) -> None:
+    from registry_auth.throttle import TooManyAttempts
+
+    for _ in range(10):
+        with pytest.raises(InvalidCredentials):
+            await auth.authenticate(DEFAULT_ADMIN, "wrong", client="10.0.0.9")
+    with pytest.raises(TooManyAttempts):
+        await auth.authenticate(DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD, client="10.0.0.9")
+    assert await auth.authenticate(DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD, client="10.0.0.10")

@@ -1,13 +1,15 @@
-"""Internal routes of the auth service (the gateway is the only caller)."""
+"""Internal routes of the auth service (the gateway is the only caller). The gateway
+forwards the authenticated caller in X-Registry-User / X-Registry-Admin and the client's
+address in X-Registry-Client."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from registry_auth.service import AuthService
+from registry_auth.service import AuthService, Identity
 
 
 class Credentials(BaseModel):
@@ -15,12 +17,29 @@ class Credentials(BaseModel):
     password: str
 
 
+class NewUser(BaseModel):
+    name: str
+    password: str
+    permissions: list[str] = Field(default_factory=list)
+    is_admin: bool = False
+
+
+class Permissions(BaseModel):
+    permissions: list[str] = Field(default_factory=list)
+    is_admin: bool = False
+
+
+Client = Annotated[str, Header(alias="X-Registry-Client")]
+CallerName = Annotated[str, Header(alias="X-Registry-User")]
+CallerAdmin = Annotated[bool, Header(alias="X-Registry-Admin")]
+
+
 def build_router(service: AuthService) -> APIRouter:
     router = APIRouter(prefix="/internal")
 
     @router.post("/authenticate")
-    async def authenticate(body: Credentials) -> str:
-        return await service.authenticate(body.name, body.password)
+    async def authenticate(body: Credentials, client: Client = "unknown") -> str:
+        return await service.authenticate(body.name, body.password, client)
 
     @router.post("/tokens/spend")
     async def spend(x_authorization: str | None = Header(default=None)) -> dict[str, Any]:
@@ -29,5 +48,23 @@ def build_router(service: AuthService) -> APIRouter:
     @router.get("/users")
     async def users() -> list[dict[str, Any]]:
         return [identity.as_dict() for identity in await service.users()]
+
+    @router.post("/users", status_code=201)
+    async def create_user(body: NewUser) -> dict[str, Any]:
+        created = await service.create_user(
+            body.name, body.password, body.permissions, body.is_admin
+        )
+        return created.as_dict()
+
+    @router.delete("/users/{name}")
+    async def delete_user(
+        name: str, caller: CallerName, caller_admin: CallerAdmin = False
+    ) -> dict[str, str]:
+        await service.delete_user(name, by=Identity(caller, caller_admin, ()))
+        return {"status": "deleted", "name": name}
+
+    @router.put("/users/{name}/permissions")
+    async def set_permissions(name: str, body: Permissions) -> dict[str, Any]:
+        return (await service.set_permissions(name, body.permissions, body.is_admin)).as_dict()
 
     return router

@@ -8,13 +8,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from registry_auth.passwords import hash_password, verify_password
 from registry_auth.tables import TokenRow, UserRow
+from registry_auth.throttle import LoginThrottle
 from registry_auth.tokens import decode_token, encode_token
+from registry_auth.users import check_name, check_password, check_permissions
 from registry_common.db import database_errors
-from registry_common.errors import AuthenticationFailed, BadRequest, InvalidCredentials
+from registry_common.errors import (
+    AuthenticationFailed,
+    BadRequest,
+    Conflict,
+    InvalidCredentials,
+    NotFound,
+    PermissionDenied,
+)
 
 DEFAULT_ADMIN = "ece30861defaultadminuser"
 # The customer's grader sends the first; the spec's example (ending in `artifacts;`) must
@@ -64,7 +74,9 @@ class AuthService:
         max_calls: int,
         ttl: timedelta,
         clock: Clock = utc_now,
+        throttle: LoginThrottle | None = None,
     ) -> None:
+        self._throttle = throttle or LoginThrottle()
         self._sessions = sessions
         self._secret = secret
         self._max_calls = max_calls
@@ -93,14 +105,17 @@ class AuthService:
             if row is not None:
                 row.is_admin = row.can_upload = row.can_search = row.can_download = True
 
-    async def authenticate(self, name: str, password: str) -> str:
+    async def authenticate(self, name: str, password: str, client: str = "unknown") -> str:
         """A new `bearer <token>` for valid credentials; 401 otherwise (never says which)."""
         if not name or not password:
             raise BadRequest("Both user.name and secret.password are required.")
+        self._throttle.check(client, name)
         async with database_errors(), self._sessions() as session:
             row = await session.get(UserRow, name)
         if row is None or not await self._password_matches(row, password):
+            self._throttle.failed(client, name)
             raise InvalidCredentials("The user name or password is not valid.")
+        self._throttle.succeeded(client, name)
         now = self._clock()
         jti = secrets.token_hex(16)
         expires = now + self._ttl
@@ -169,6 +184,61 @@ class AuthService:
             await session.execute(delete(UserRow).where(UserRow.name != DEFAULT_ADMIN))
             await session.execute(delete(TokenRow).where(TokenRow.user_name != DEFAULT_ADMIN))
         await self.ensure_default_admin()
+
+    async def create_user(
+        self, name: str, password: str, permissions: list[str], is_admin: bool
+    ) -> Identity:
+        check_name(name)
+        check_password(password, name)
+        granted = set(check_permissions(permissions))
+        row = UserRow(
+            name=name,
+            password_hash=await hash_password(password),
+            is_admin=is_admin,
+            can_upload=is_admin or "upload" in granted,
+            can_search=is_admin or "search" in granted,
+            can_download=is_admin or "download" in granted,
+            created_at=self._clock(),
+        )
+        try:
+            async with database_errors(), self._sessions() as session, session.begin():
+                if await session.get(UserRow, name) is not None:
+                    raise Conflict(f"A user named {name!r} exists already.")
+                session.add(row)
+        except IntegrityError as exc:  # a concurrent create of the same name won the race
+            raise Conflict(f"A user named {name!r} exists already.") from exc
+        return _identity(row)
+
+    async def delete_user(self, name: str, *, by: Identity) -> None:
+        """Users delete themselves; admins delete anyone but the default admin."""
+        if by.name != name and not by.is_admin:
+            raise PermissionDenied("Only admins may delete other users.")
+        if name == DEFAULT_ADMIN:
+            raise BadRequest("The default admin cannot be deleted (reset restores it anyway).")
+        async with database_errors(), self._sessions.begin() as session:
+            row = await session.get(UserRow, name)
+            if row is None:
+                raise NotFound(f"No user is named {name!r}.")
+            await session.execute(delete(TokenRow).where(TokenRow.user_name == name))
+            await session.delete(row)
+
+    async def set_permissions(self, name: str, permissions: list[str], is_admin: bool) -> Identity:
+        """Change a user's rights; its tokens are revoked so the change takes effect now."""
+        granted = set(check_permissions(permissions))
+        if name == DEFAULT_ADMIN and not is_admin:
+            raise BadRequest("The default admin stays an admin.")
+        async with database_errors(), self._sessions.begin() as session:
+            row = await session.get(UserRow, name)
+            if row is None:
+                raise NotFound(f"No user is named {name!r}.")
+            row.is_admin = is_admin
+            row.can_upload = is_admin or "upload" in granted
+            row.can_search = is_admin or "search" in granted
+            row.can_download = is_admin or "download" in granted
+            await session.execute(
+                update(TokenRow).where(TokenRow.user_name == name).values(revoked=True)
+            )
+        return _identity(row)
 
     async def users(self) -> list[Identity]:
         async with database_errors(), self._sessions() as session:

@@ -9,11 +9,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, File, Form, Path, Query, Request, Response, UploadFile
+from fastapi import (
+    APIRouter,
+    Body,
+    Depends,
+    File,
+    Form,
+    Path,
+    Query,
+    Request,
+    Response,
+    UploadFile,
+)
 from fastapi.responses import JSONResponse
 
 from registry_common.errors import BadRequest, NotImplementedYet
 from registry_gateway.downloads import serve_blob
+from registry_gateway.extensions import UserInfo, UserPermissions, UserRegistration
 from registry_gateway.schemas import (
     Artifact,
     ArtifactAuditEntry,
@@ -30,7 +42,7 @@ from registry_gateway.schemas import (
     SimpleLicenseCheckRequest,
     TracksResponse,
 )
-from registry_gateway.security import Caller, require
+from registry_gateway.security import Caller, current_caller, require
 from registry_gateway.service import GatewayService
 
 _DESCRIPTIONS = {
@@ -127,9 +139,54 @@ def build_router(service: GatewayService) -> APIRouter:
         response_model=str,
         responses=responses(400, 401, 501),
     )
-    async def authenticate(body: AuthenticationRequest) -> JSONResponse:
-        token = await service.authenticate(body.user.name, body.secret.password)
+    async def authenticate(request: Request, body: AuthenticationRequest) -> JSONResponse:
+        client = request.client.host if request.client else None
+        token = await service.authenticate(body.user.name, body.secret.password, client)
         return JSONResponse(token)
+
+    # ------------------------------------------------------------------ users (extension)
+    @router.get(
+        "/users",
+        response_model=list[UserInfo],
+        summary="List users (extension; admin).",
+        responses=responses(401, 403),
+    )
+    async def list_users(caller: Annotated[Caller, require("admin")]) -> Any:
+        return await service.users()
+
+    @router.post(
+        "/users",
+        status_code=201,
+        response_model=UserInfo,
+        summary="Register a user with permissions (extension; admin).",
+        responses=responses(400, 401, 403, 409),
+    )
+    async def create_user(
+        caller: Annotated[Caller, require("admin")], body: UserRegistration
+    ) -> Any:
+        return await service.create_user(
+            body.user.name, body.secret.password, list(body.permissions), body.user.is_admin
+        )
+
+    @router.delete(
+        "/users/{name}",
+        summary="Delete a user (extension): yourself, or anyone if you are an admin.",
+        responses=responses(400, 401, 403, 404),
+    )
+    async def delete_user(caller: Annotated[Caller, Depends(current_caller)], name: str) -> Any:
+        await service.delete_user(name, caller)
+        return {"status": "deleted", "name": name}
+
+    @router.put(
+        "/users/{name}/permissions",
+        response_model=UserInfo,
+        summary="Change a user's permissions (extension; admin). Revokes the user's tokens.",
+        responses=responses(400, 401, 403, 404),
+    )
+    async def set_permissions(
+        caller: Annotated[Caller, require("admin")], name: str, body: UserPermissions
+    ) -> Any:
+        return await service.set_permissions(name, list(body.permissions), body.is_admin)
 
     # ------------------------------------------------------------------ registry
     @router.delete(

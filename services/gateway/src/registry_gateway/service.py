@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import IO, Any
+from urllib.parse import quote
 
 from registry_common.errors import RegistryError
 from registry_gateway.clients import ServiceClients
@@ -10,19 +11,58 @@ from registry_gateway.security import Caller
 
 
 def caller_headers(caller: Caller) -> dict[str, str]:
-    return {"X-Registry-User": caller.name}
+    return {"X-Registry-User": caller.name, "X-Registry-Admin": str(caller.is_admin).lower()}
 
 
 class GatewayService:
     def __init__(self, clients: ServiceClients) -> None:
         self._clients = clients
 
-    async def authenticate(self, name: str, password: str) -> str:
+    async def authenticate(self, name: str, password: str, client: str | None) -> str:
         response = await self._clients.auth.post(
-            "/internal/authenticate", json={"name": name, "password": password}
+            "/internal/authenticate",
+            json={"name": name, "password": password},
+            headers={"X-Registry-Client": client or "unknown"},
         )
         token: str = response.json()
         return token
+
+    # ------------------------------------------------------------------ users (extension)
+
+    async def users(self) -> list[dict[str, Any]]:
+        users: list[dict[str, Any]] = (await self._clients.auth.get("/internal/users")).json()
+        return users
+
+    async def create_user(
+        self, name: str, password: str, permissions: list[str], is_admin: bool
+    ) -> dict[str, Any]:
+        response = await self._clients.auth.post(
+            "/internal/users",
+            json={
+                "name": name,
+                "password": password,
+                "permissions": permissions,
+                "is_admin": is_admin,
+            },
+        )
+        created: dict[str, Any] = response.json()
+        return created
+
+    async def delete_user(self, name: str, caller: Caller) -> None:
+        await self._clients.auth.request(
+            "DELETE", f"/internal/users/{quote(name, safe='')}", headers=caller_headers(caller)
+        )
+
+    async def set_permissions(
+        self, name: str, permissions: list[str], is_admin: bool
+    ) -> dict[str, Any]:
+        response = await self._clients.auth.request(
+            "PUT",
+            f"/internal/users/{quote(name, safe='')}/permissions",
+            json={"permissions": permissions, "is_admin": is_admin},
+        )
+        updated: dict[str, Any] = response.json()
+        return updated
 
     async def reset(self, caller: Caller) -> None:
         """The catalog empties now; the other services follow through RegistryReset."""

@@ -1,0 +1,99 @@
+"""Data access for ratings: every SQL statement of the scoring service lives here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from registry_common.db import database_errors
+from registry_scoring.tables import ParentLinkRow, RatingRow
+
+
+class RatingStore:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def save(
+        self,
+        *,
+        artifact_id: str,
+        name: str,
+        repo_id: str | None,
+        revision: int,
+        rating: dict[str, Any] | None,
+        parents: list[str],
+        error: str | None,
+        now: datetime,
+    ) -> None:
+        """Insert or replace the artifact's rating (an older revision never overwrites)."""
+        async with database_errors(), self._sessions.begin() as session:
+            row = await session.get(RatingRow, artifact_id)
+            if row is not None and row.revision > revision:
+                return
+            if row is None:
+                row = RatingRow(artifact_id=artifact_id)
+                session.add(row)
+            row.name = name
+            row.repo_id = repo_id
+            row.revision = revision
+            row.rating = rating
+            row.net_score = float(rating["net_score"]) if rating else None
+            row.parents = parents
+            row.error = error
+            row.computed_at = now
+            await session.execute(
+                delete(ParentLinkRow).where(ParentLinkRow.child_id == artifact_id)
+            )
+            session.add_all(
+                ParentLinkRow(child_id=artifact_id, parent_ref=ref) for ref in sorted(set(parents))
+            )
+
+    async def get(self, artifact_id: str) -> RatingRow | None:
+        async with database_errors(), self._sessions() as session:
+            return await session.get(RatingRow, artifact_id)
+
+    async def net_scores_of(self, references: Iterable[str]) -> dict[str, float]:
+        """Net scores of rated artifacts whose repo id or name is among `references`."""
+        wanted = {r for r in references if r}
+        if not wanted:
+            return {}
+        statement = select(RatingRow.repo_id, RatingRow.name, RatingRow.net_score).where(
+            RatingRow.net_score.is_not(None),
+            (RatingRow.repo_id.in_(wanted)) | (RatingRow.name.in_(wanted)),
+        )
+        async with database_errors(), self._sessions() as session:
+            scores: dict[str, float] = {}
+            for repo_id, name, net in (await session.execute(statement)).all():
+                key = repo_id if repo_id in wanted else name
+                scores.setdefault(key, float(net))
+            return scores
+
+    async def children_of(self, references: Iterable[str]) -> list[RatingRow]:
+        """Rated artifacts that name any of `references` as a parent (for tree re-scores)."""
+        wanted = sorted({r for r in references if r})
+        if not wanted:
+            return []
+        statement = (
+            select(RatingRow)
+            .join(ParentLinkRow, ParentLinkRow.child_id == RatingRow.artifact_id)
+            .where(ParentLinkRow.parent_ref.in_(wanted))
+            .distinct()
+        )
+        async with database_errors(), self._sessions() as session:
+            return list((await session.execute(statement)).scalars())
+
+    async def remove(self, artifact_id: str) -> None:
+        async with database_errors(), self._sessions.begin() as session:
+            await session.execute(delete(RatingRow).where(RatingRow.artifact_id == artifact_id))
+            await session.execute(
+                delete(ParentLinkRow).where(ParentLinkRow.child_id == artifact_id)
+            )
+
+    async def clear(self) -> None:
+        async with database_errors(), self._sessions.begin() as session:
+            await session.execute(delete(ParentLinkRow))
+            await session.execute(delete(RatingRow))

@@ -1,0 +1,211 @@
+"""Access control end to end: every route of the contract against every permission, user
+management, token budget and revocation, through the gateway only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from registry_auth.config import AuthSettings
+from registry_common.settings import RuntimeSettings
+from tests.harness.registry import DEFAULT_ADMIN, RunningRegistry, embedded
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "Strong-Password-123"
+USERS = {
+    "uploader": ["upload"],
+    "searcher": ["search"],
+    "downloader": ["download"],
+    "nobody": [],
+}
+
+# (method, path, json body, permission the route needs)
+ROUTES: list[tuple[str, str, Any, str]] = [
+    ("POST", "/artifacts", [{"name": "*"}], "search"),
+    ("GET", "/artifacts/model/123", None, "search"),
+    (
+        "PUT",
+        "/artifacts/model/123",
+        {
+            "metadata": {"name": "x", "id": "123", "type": "model"},
+            "data": {"url": "https://x.io/a"},
+        },
+        "upload",
+    ),
+    ("DELETE", "/artifacts/model/123", None, "upload"),
+    ("POST", "/artifact/model", {"url": "not a url"}, "upload"),
+    ("GET", "/artifact/model/123/rate", None, "search"),
+    ("GET", "/artifact/model/123/cost", None, "search"),
+    ("GET", "/artifact/byName/x", None, "search"),
+    ("GET", "/artifact/model/123/audit", None, "search"),
+    ("GET", "/artifact/model/123/lineage", None, "search"),
+    (
+        "POST",
+        "/artifact/model/123/license-check",
+        {"github_url": "https://github.com/a/b"},
+        "search",
+    ),
+    ("POST", "/artifact/byRegEx", {"regex": "x"}, "search"),
+    ("GET", "/artifacts/model/123/download", None, "download"),
+    ("GET", "/users", None, "admin"),
+    (
+        "POST",
+        "/users",
+        {"user": {"name": "z", "is_admin": False}, "secret": {"password": "p"}},
+        "admin",
+    ),
+    ("PUT", "/users/searcher/permissions", {"permissions": ["search"]}, "admin"),
+    ("DELETE", "/reset", None, "admin"),
+]
+
+
+def _login(client: httpx.Client, name: str, password: str = PASSWORD) -> str:
+    response = client.put(
+        "/authenticate",
+        json={"user": {"name": name, "is_admin": False}, "secret": {"password": password}},
+    )
+    assert response.status_code == 200, response.text
+    token: str = response.json()
+    return token
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningRegistry]:
+    def settings(runtime: RuntimeSettings) -> dict[str, Any]:
+        return {"auth": AuthSettings(runtime=runtime, token_max_calls=1000)}
+
+    with embedded(tmp_path_factory.mktemp("access") / "registry", settings=settings) as running:
+        with running.admin() as admin:
+            for name, permissions in USERS.items():
+                response = admin.post(
+                    "/users",
+                    json={
+                        "user": {"name": name, "is_admin": False},
+                        "secret": {"password": PASSWORD},
+                        "permissions": permissions,
+                    },
+                )
+                assert response.status_code == 201, response.text
+        yield running
+
+
+@pytest.fixture(scope="module")
+def tokens(registry: RunningRegistry) -> dict[str, str]:
+    with registry.client() as client:
+        return {name: _login(client, name) for name in USERS}
+
+
+@pytest.mark.parametrize("user", sorted(USERS))
+@pytest.mark.parametrize(("method", "path", "body", "needs"), ROUTES)
+def test_every_route_checks_its_permission(
+    registry: RunningRegistry,
+    tokens: dict[str, str],
+    user: str,
+    method: str,
+    path: str,
+    body: Any,
+    needs: str,
+) -> None:
+    if needs == "admin" and path == "/reset":
+        pytest.skip("reset is exercised by the admin tests (it would delete these users)")
+    with registry.client() as client:
+        response = client.request(
+            method, path, json=body, headers={"X-Authorization": tokens[user]}
+        )
+        anonymous = client.request(method, path, json=body)
+    assert anonymous.status_code == 403, (method, path)
+    if needs in USERS[user]:
+        assert response.status_code not in (401, 403), (user, method, path, response.text)
+    else:
+        assert response.status_code == 401, (user, method, path, response.text)
+        assert needs in response.json()["detail"]
+
+
+def test_user_management_round_trip(registry: RunningRegistry, tokens: dict[str, str]) -> None:
+    with registry.admin() as admin, registry.client() as client:
+        weak = admin.post(
+            "/users",
+            json={"user": {"name": "weak", "is_admin": False}, "secret": {"password": "abc"}},
+        )
+        assert weak.status_code == 400
+        assert "12 characters" in weak.json()["detail"]
+        created = admin.post(
+            "/users",
+            json={
+                "user": {"name": "temp'; DROP TABLE auth_users;--", "is_admin": False},
+                "secret": {"password": PASSWORD},
+                "permissions": ["search"],
+            },
+        )
+        assert created.status_code == 201
+        duplicate = admin.post(
+            "/users",
+            json={
+                "user": {"name": "uploader", "is_admin": False},
+                "secret": {"password": PASSWORD},
+            },
+        )
+        assert duplicate.status_code == 409
+        names = {u["name"] for u in admin.get("/users").json()}
+        assert {"temp'; DROP TABLE auth_users;--", "uploader", DEFAULT_ADMIN} <= names
+
+        temp_token = _login(client, "temp'; DROP TABLE auth_users;--")
+        other = client.delete("/users/uploader", headers={"X-Authorization": temp_token})
+        assert other.status_code == 401  # only admins delete others
+        own = client.delete(
+            "/users/temp'; DROP TABLE auth_users;--", headers={"X-Authorization": temp_token}
+        )
+        assert own.status_code == 200
+        assert client.get("/users", headers={"X-Authorization": temp_token}).status_code == 403
+
+
+def test_permission_change_revokes_tokens(registry: RunningRegistry) -> None:
+    with registry.admin() as admin, registry.client() as client:
+        admin.post(
+            "/users",
+            json={
+                "user": {"name": "mover", "is_admin": False},
+                "secret": {"password": PASSWORD},
+                "permissions": ["search"],
+            },
+        )
+        token = _login(client, "mover")
+        assert (
+            client.post(
+                "/artifacts", json=[{"name": "*"}], headers={"X-Authorization": token}
+            ).status_code
+            == 200
+        )
+        changed = admin.put("/users/mover/permissions", json={"permissions": ["upload"]})
+        assert changed.json()["permissions"] == ["upload"]
+        revoked = client.post(
+            "/artifacts", json=[{"name": "*"}], headers={"X-Authorization": token}
+        )
+        assert revoked.status_code == 403
+        fresh = _login(client, "mover")
+        assert (
+            client.post(
+                "/artifacts", json=[{"name": "*"}], headers={"X-Authorization": fresh}
+            ).status_code
+            == 401
+        )  # no longer allowed to search
+
+
+def test_token_is_good_for_exactly_its_budget_of_calls(tmp_path: Path) -> None:
+    def settings(runtime: RuntimeSettings) -> dict[str, Any]:
+        return {"auth": AuthSettings(runtime=runtime, token_max_calls=5)}
+
+    with embedded(tmp_path / "budget", settings=settings) as running, running.client() as client:
+        token = running.admin_token()
+        statuses = [
+            client.post(
+                "/artifacts", json=[{"name": "*"}], headers={"X-Authorization": token}
+            ).status_code
+            for _ in range(6)
+        ]
+    assert statuses == [200] * 5 + [403]
