@@ -382,10 +382,9 @@ def build_router(service: GatewayService) -> APIRouter:
         id: IdPath,
         dependency: bool = False,
     ) -> Any:
-        standalone = await service.cost(artifact_type, id)
         if dependency:
-            raise _later("Cost with dependencies", 5)
-        return {id: {"total_cost": standalone}}
+            return await service.cost_with_dependencies(artifact_type, id)
+        return {id: {"total_cost": await service.cost(artifact_type, id)}}
 
     @router.get(
         "/artifact/byName/{name}",
@@ -419,7 +418,7 @@ def build_router(service: GatewayService) -> APIRouter:
         responses=responses(400, 403, 404),
     )
     async def lineage(caller: Annotated[Caller, require("search")], id: IdPath) -> Any:
-        raise _later("Lineage", 5)
+        return await service.lineage(id)
 
     @router.post(
         "/artifact/model/{id}/license-check",

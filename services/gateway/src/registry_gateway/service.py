@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import IO, Any
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import IO, Any, TypeVar
 from urllib.parse import quote
 
 from registry_common.errors import RegistryError
 from registry_gateway.clients import ServiceClients
 from registry_gateway.security import Caller
+
+T = TypeVar("T")
 
 
 def caller_headers(caller: Caller) -> dict[str, str]:
@@ -162,6 +166,30 @@ class GatewayService:
         )
         return float(response.json()["standalone_mb"])
 
+    async def lineage(self, artifact_id: str) -> dict[str, Any]:
+        await self.get("model", artifact_id)  # 404 unless it is a visible model
+
+        async def call() -> dict[str, Any]:
+            graph: dict[str, Any] = (
+                await self._clients.lineage.get(f"/internal/lineage/{artifact_id}")
+            ).json()
+            return graph
+
+        return await _until_indexed(call)
+
+    async def cost_with_dependencies(
+        self, artifact_type: str, artifact_id: str
+    ) -> dict[str, dict[str, float]]:
+        await self.get(artifact_type, artifact_id)
+
+        async def call() -> dict[str, dict[str, float]]:
+            costs: dict[str, dict[str, float]] = (
+                await self._clients.lineage.get(f"/internal/cost/{artifact_id}")
+            ).json()
+            return costs
+
+        return await _until_indexed(call)
+
     async def download_info(
         self,
         artifact_type: str,
@@ -177,6 +205,20 @@ class GatewayService:
         )
         info: dict[str, Any] = response.json()
         return info
+
+
+async def _until_indexed(call: Callable[[], Awaitable[T]], wait: float = 10.0) -> T:
+    """Lineage indexes an artifact from its upload event, a moment after the catalog stored
+    it; a query arriving in that moment waits for it instead of failing."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while True:
+        try:
+            return await call()
+        except RegistryError as exc:
+            if exc.code != "not_indexed" or loop.time() >= deadline:
+                raise
+            await asyncio.sleep(0.1)
 
 
 def _outcome(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:

@@ -410,7 +410,9 @@ def _event_metadata(row: ArtifactRow, fetched: FetchedSource) -> dict[str, Any]:
         "versions": row.versions,
         "content_bytes": row.content_bytes,
         "card_data": _bounded(fetched.card_data),
+        "card_error": fetched.card_error,
         "config": _bounded(fetched.config),
+        "config_error": fetched.config_error,
         "files": _bounded(details.get("files", [])),
         **{
             key: value

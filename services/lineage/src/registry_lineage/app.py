@@ -4,24 +4,31 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 
 from registry_common.http import build_service_app
 from registry_common.service import ServiceKit
+from registry_lineage.api import build_router
 from registry_lineage.config import LineageSettings
 from registry_lineage.handlers import build_handlers
+from registry_lineage.service import LineageService
+from registry_lineage.store import LineageStore
+
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_app(settings: LineageSettings, **overrides: Any) -> FastAPI:
     kit = ServiceKit.build("lineage", settings.runtime, **overrides)
-    for event_cls, handler in build_handlers(kit.log).items():
+    service = LineageService(LineageStore(kit.db), kit.log)
+    for event_cls, handler in build_handlers(service, kit.log).items():
         kit.bus.subscribe("lineage", event_cls, handler)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        async with kit.running():
+        async with kit.running(MIGRATIONS):
             yield
 
     app = build_service_app(
@@ -31,6 +38,8 @@ def create_app(settings: LineageSettings, **overrides: Any) -> FastAPI:
         title="registry lineage service",
         lifespan=lifespan,
     )
+    app.include_router(build_router(service))
     app.include_router(kit.health_router())
     app.state.kit = kit
+    app.state.service = service
     return app
