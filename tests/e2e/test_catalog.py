@@ -20,7 +20,7 @@ from registry_ingest.config import IngestSettings
 from tests.fakes.github import FakeGitHub
 from tests.fakes.hub import FakeHub
 from tests.harness.registry import RunningRegistry, embedded
-from tests.harness.scoring_double import install_scoring_double, rating
+from tests.harness.scoring_double import rating, scoring_double
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -43,7 +43,7 @@ def registry(
         tmp_path / "registry",
         runtime={"hf_endpoint": fake_hub.url, "github_api_url": fake_github.url},
         settings=_ingest(page_size=5, rating_wait_seconds=10),
-        before_start=install_scoring_double,
+        factories={"scoring": scoring_double()},
     ) as running:
         yield running
 
@@ -308,7 +308,7 @@ def test_gate_on_refuses_disqualified_models_and_keeps_nothing(
             tmp_path / "gated",
             runtime={"hf_endpoint": fake_hub.url, "github_api_url": fake_github.url},
             settings=_ingest(gate_enabled=True, rating_wait_seconds=10),
-            before_start=lambda app: install_scoring_double(app, rate),
+            factories={"scoring": scoring_double(rate)},
         ) as registry,
         registry.admin() as admin,
     ):
@@ -328,7 +328,7 @@ def test_unrated_models_are_accepted_as_202_and_stay_invisible(
             tmp_path / "slow",
             runtime={"hf_endpoint": fake_hub.url, "github_api_url": fake_github.url},
             settings=_ingest(rating_wait_seconds=0.5),
-            before_start=lambda app: install_scoring_double(app, lambda _: None),
+            factories={"scoring": scoring_double(lambda _: None)},
         ) as registry,
         registry.admin() as admin,
     ):

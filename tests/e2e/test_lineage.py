@@ -12,7 +12,7 @@ import pytest
 from tests.fakes.github import FakeGitHub
 from tests.fakes.hub import FakeHub
 from tests.harness.registry import RunningRegistry, embedded
-from tests.harness.scoring_double import install_scoring_double
+from tests.harness.scoring_double import scoring_double
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -26,7 +26,7 @@ def registry(
     with embedded(
         tmp_path / "registry",
         runtime={"hf_endpoint": fake_hub.url, "github_api_url": fake_github.url},
-        before_start=install_scoring_double,
+        factories={"scoring": scoring_double()},
     ) as running:
         yield running
 

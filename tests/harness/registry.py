@@ -87,19 +87,19 @@ def embedded(
     *,
     runtime: dict[str, Any] | None = None,
     settings: Callable[[RuntimeSettings], dict[str, Any]] | None = None,
-    before_start: Callable[[FastAPI], None] | None = None,
+    factories: dict[str, Any] | None = None,
 ) -> Iterator[RunningRegistry]:
-    """An embedded registry with its own data directory. `before_start` may subscribe
-    test doubles to the bus (subscriptions must exist before the bus starts)."""
+    """An embedded registry with its own data directory; `factories` may replace a service
+    (e.g. `{"scoring": scoring_double(...)}`)."""
     from registry_gateway.embedded import create_embedded_app
 
     configure_logging("DEBUG")  # as `make run` does: JSON lines, trace ids, sinks
     the_runtime = RuntimeSettings(
         data_dir=data_dir, telemetry_exporter="inprocess", **(runtime or {})
     )
-    app = create_embedded_app(the_runtime, settings=settings(the_runtime) if settings else None)
-    if before_start is not None:
-        before_start(app)
+    app = create_embedded_app(
+        the_runtime, settings=settings(the_runtime) if settings else None, factories=factories
+    )
     with serve_app(app) as url:
         yield RunningRegistry(url, data_dir)
 

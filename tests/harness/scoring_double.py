@@ -1,7 +1,9 @@
-"""A test double for the scoring service: answers ArtifactUploaded with an ArtifactScored.
+"""A stand-in for the scoring service with ratings the test chooses: it answers
+ArtifactUploaded with an ArtifactScored and serves /internal/ratings like the real one.
 
-Used until the scoring service computes real ratings (issue #4); it lives only in tests and is
-subscribed to the bus from outside, so production code has no branch for it.
+Built through the embedded composition root's `factories` (it replaces the real scoring
+service for the test), so production code has no branch for it. Used where a test needs a
+deterministic rating (the gate, an unrated model); everything else runs the real scorer.
 """
 
 from __future__ import annotations
@@ -11,7 +13,12 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from registry_common.bus.port import EventBus
+from registry_common.errors import NotFound
 from registry_common.events import ArtifactScored, ArtifactUploaded
+from registry_common.http import build_service_app
+from registry_common.settings import RuntimeSettings
+from registry_common.telemetry import create_tracer_provider
 
 METRICS = (
     "net_score",
@@ -26,6 +33,7 @@ METRICS = (
     "reviewedness",
     "tree_score",
 )
+Rate = Callable[[ArtifactUploaded], dict[str, Any] | None]
 
 
 def rating(value: float = 0.8, **overrides: Any) -> dict[str, Any]:
@@ -34,35 +42,53 @@ def rating(value: float = 0.8, **overrides: Any) -> dict[str, Any]:
     for metric in METRICS:
         body[metric] = value
         body[f"{metric}_latency"] = 0.01
-    body["size_score"] = dict.fromkeys(
-        ("raspberry_pi", "jetson_nano", "desktop_pc", "aws_server"), value
-    )
+    devices = ("raspberry_pi", "jetson_nano", "desktop_pc", "aws_server")
+    body["size_score"] = dict.fromkeys(devices, value)
     body["size_score_latency"] = 0.01
     body.update(overrides)
     return body
 
 
-def install_scoring_double(
-    app: FastAPI, rate: Callable[[ArtifactUploaded], dict[str, Any] | None] = lambda _: rating()
-) -> list[ArtifactUploaded]:
-    """Subscribe the double to the embedded registry's bus; returns the events it saw.
-    `rate` returning None leaves the artifact unrated (its create answers 202)."""
-    bus = app.state.bus
-    seen: list[ArtifactUploaded] = []
+def scoring_double(
+    rate: Rate = lambda _: rating(),
+) -> Callable[[RuntimeSettings, EventBus], FastAPI]:
+    """A factory for `create_embedded_app(factories={"scoring": ...})`. `rate` returning None
+    leaves the artifact unrated (its create answers 202)."""
 
-    async def on_uploaded(event: ArtifactUploaded) -> None:
-        seen.append(event)
-        result = rate(event)
-        if result is None:
-            return
-        await bus.publish(
-            ArtifactScored(
-                source="scoring-double",
-                artifact=event.artifact,
-                rating=result,
-                trace_context=event.trace_context,
+    def build(runtime: RuntimeSettings, bus: EventBus) -> FastAPI:
+        ratings: dict[str, dict[str, Any]] = {}
+
+        async def on_uploaded(event: ArtifactUploaded) -> None:
+            if event.artifact.type != "model":
+                return
+            result = rate(event)
+            if result is None:
+                return
+            ratings[event.artifact.id] = result
+            await bus.publish(
+                ArtifactScored(
+                    source="scoring-double",
+                    artifact=event.artifact,
+                    rating=result,
+                    trace_context=event.trace_context,
+                )
             )
+
+        bus.subscribe("scoring", ArtifactUploaded, on_uploaded)
+        app = build_service_app(
+            "scoring", tracer_provider=create_tracer_provider("scoring", "none")
         )
 
-    bus.subscribe("scoring-double", ArtifactUploaded, on_uploaded)
-    return seen
+        @app.get("/internal/ratings/{artifact_id}")
+        async def get_rating(artifact_id: str) -> dict[str, Any]:
+            if artifact_id not in ratings:
+                raise NotFound(f"Model {artifact_id!r} has no rating.")
+            return ratings[artifact_id]
+
+        @app.get("/internal/health")
+        async def health() -> dict[str, Any]:
+            return {"service": "scoring", "status": "ok", "components": {}}
+
+        return app
+
+    return build

@@ -23,7 +23,7 @@ from fastapi import (
 )
 from fastapi.responses import JSONResponse
 
-from registry_common.errors import BadRequest, NotImplementedYet
+from registry_common.errors import BadRequest
 from registry_gateway.downloads import serve_blob
 from registry_gateway.extensions import UserInfo, UserPermissions, UserRegistration
 from registry_gateway.schemas import (
@@ -38,6 +38,7 @@ from registry_gateway.schemas import (
     ArtifactType,
     AuthenticationRequest,
     HealthComponentCollection,
+    HealthSummaryResponse,
     ModelRating,
     SimpleLicenseCheckRequest,
     TracksResponse,
@@ -93,8 +94,8 @@ def _public(request: Request, artifact: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _later(feature: str, issue: int) -> NotImplementedYet:
-    return NotImplementedYet(f"{feature} is not available yet; it arrives with issue #{issue}.")
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
 
 
 def build_router(service: GatewayService) -> APIRouter:
@@ -117,10 +118,65 @@ def build_router(service: GatewayService) -> APIRouter:
         response_model=HealthComponentCollection,
     )
     async def health_components(
+        request: Request,
         windowMinutes: Annotated[int, Query(ge=5, le=1440)] = 60,
         includeTimeline: bool = False,
     ) -> Any:
-        raise _later("Component health", 7)
+        return await service.health_document(
+            "/internal/components",
+            {
+                "windowMinutes": windowMinutes,
+                "includeTimeline": str(includeTimeline).lower(),
+                "base_url": _base(request),
+            },
+        )
+
+    @router.get(
+        "/health/summary",
+        response_model=HealthSummaryResponse,
+        summary="Registry health at a glance (extension; admin).",
+        responses=responses(400, 401, 403),
+    )
+    async def health_summary(
+        caller: Annotated[Caller, require("admin")],
+        request: Request,
+        windowMinutes: Annotated[int, Query(ge=5, le=1440)] = 60,
+    ) -> Any:
+        return await service.health_document(
+            "/internal/summary", {"windowMinutes": windowMinutes, "base_url": _base(request)}
+        )
+
+    @router.get(
+        "/health/traces/{trace_id}",
+        summary="One request's spans across every service, as a tree (extension; admin).",
+        responses=responses(400, 401, 403, 404),
+    )
+    async def health_trace(caller: Annotated[Caller, require("admin")], trace_id: str) -> Any:
+        return await service.health_document(f"/internal/traces/{trace_id}", {})
+
+    @router.get(
+        "/health/logs",
+        summary="Recent log lines by service, level, trace id or text (extension; admin).",
+        responses=responses(400, 401, 403),
+    )
+    async def health_logs(
+        caller: Annotated[Caller, require("admin")],
+        service_name: Annotated[str | None, Query(alias="service")] = None,
+        level: str | None = None,
+        trace_id: str | None = None,
+        contains: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=5000)] = 200,
+    ) -> Any:
+        params = {
+            "service": service_name,
+            "level": level,
+            "trace_id": trace_id,
+            "contains": contains,
+            "limit": limit,
+        }
+        return await service.health_document(
+            "/internal/logs", {k: v for k, v in params.items() if v is not None}
+        )
 
     @router.get(
         "/tracks",
@@ -368,7 +424,7 @@ def build_router(service: GatewayService) -> APIRouter:
         responses=responses(400, 403, 404, 500),
     )
     async def rate(caller: Annotated[Caller, require("search")], id: IdPath) -> Any:
-        raise _later("Ratings", 4)
+        return await service.rating(id, caller)
 
     @router.get(
         "/artifact/{artifact_type}/{id}/cost",
@@ -408,7 +464,7 @@ def build_router(service: GatewayService) -> APIRouter:
     async def audit(
         caller: Annotated[Caller, require("search")], artifact_type: TypePath, id: IdPath
     ) -> Any:
-        raise _later("The audit trail", 7)
+        return await service.audit(artifact_type, id, caller)
 
     @router.get(
         "/artifact/model/{id}/lineage",
@@ -430,6 +486,7 @@ def build_router(service: GatewayService) -> APIRouter:
     async def license_check(
         caller: Annotated[Caller, require("search")], id: IdPath, body: SimpleLicenseCheckRequest
     ) -> Any:
-        raise _later("License checks", 5)
+        verdict = await service.license_check(id, body.github_url)
+        return bool(verdict["compatible"])
 
     return router

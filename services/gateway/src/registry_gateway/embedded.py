@@ -8,14 +8,18 @@ REGISTRY_DATA_DIR; the six services are ASGI apps the gateway calls in-process.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
 
 from registry_common.bus.inprocess import InProcessBus
+from registry_common.bus.port import EventBus
+from registry_common.errors import RegistryError
+from registry_common.http import ServiceClient
 from registry_common.lifespan import run_lifespans
 from registry_common.settings import RuntimeSettings
 from registry_common.telemetry import configure_logging, create_tracer_provider, get_logger
@@ -23,11 +27,14 @@ from registry_gateway.app import create_app as create_gateway
 from registry_gateway.clients import ServiceClients
 from registry_gateway.config import GatewaySettings
 
+ServiceFactory = Callable[[RuntimeSettings, EventBus], FastAPI]
+SERVICES = ("auth", "ingest", "scoring", "lineage", "health")
 
-def create_embedded_app(
-    runtime: RuntimeSettings | None = None, *, settings: dict[str, Any] | None = None
-) -> FastAPI:
-    """`settings` replaces a service's settings object by name (e.g. {"ingest": ...})."""
+
+def default_factories(
+    settings: dict[str, Any] | None = None, health_peers: dict[str, Any] | None = None
+) -> dict[str, ServiceFactory]:
+    """How each service is built; `settings` replaces a service's settings object by name."""
     # Imported here: a gateway container in distributed mode does not ship the services.
     from registry_auth.app import create_app as create_auth
     from registry_auth.config import AuthSettings
@@ -40,24 +47,45 @@ def create_embedded_app(
     from registry_scoring.app import create_app as create_scoring
     from registry_scoring.config import ScoringSettings
 
-    runtime = runtime or RuntimeSettings()
-    runtime = runtime.model_copy(update={"bus_backend": "inprocess"})
+    chosen = settings or {}
+
+    def pick(name: str, cls: Any, runtime: RuntimeSettings) -> Any:
+        return chosen.get(name) or cls(runtime=runtime)
+
+    return {
+        "auth": lambda rt, bus: create_auth(pick("auth", AuthSettings, rt), bus=bus),
+        "ingest": lambda rt, bus: create_ingest(pick("ingest", IngestSettings, rt), bus=bus),
+        "scoring": lambda rt, bus: create_scoring(pick("scoring", ScoringSettings, rt), bus=bus),
+        "lineage": lambda rt, bus: create_lineage(pick("lineage", LineageSettings, rt), bus=bus),
+        "health": lambda rt, bus: create_health(
+            pick("health", HealthSettings, rt), bus=bus, peers=health_peers
+        ),
+    }
+
+
+def create_embedded_app(
+    runtime: RuntimeSettings | None = None,
+    *,
+    settings: dict[str, Any] | None = None,
+    factories: dict[str, ServiceFactory] | None = None,
+) -> FastAPI:
+    """The registry in one process. `factories` may replace how a service is built (e.g. a
+    scoring service running elsewhere, or a stand-in); the rest are the real services."""
+    runtime = (runtime or RuntimeSettings()).model_copy(update={"bus_backend": "inprocess"})
     # One bus for all services; each consumer's spans go to its own service's provider.
     providers: dict[str, TracerProvider] = {}
     bus = InProcessBus(logger=get_logger("bus"), consumer_tracer_provider=providers.get)
-    chosen = settings or {}
-    apps: dict[str, FastAPI] = {
-        "auth": create_auth(chosen.get("auth") or AuthSettings(runtime=runtime), bus=bus),
-        "ingest": create_ingest(chosen.get("ingest") or IngestSettings(runtime=runtime), bus=bus),
-        "scoring": create_scoring(
-            chosen.get("scoring") or ScoringSettings(runtime=runtime), bus=bus
-        ),
-        "lineage": create_lineage(
-            chosen.get("lineage") or LineageSettings(runtime=runtime), bus=bus
-        ),
-        "health": create_health(chosen.get("health") or HealthSettings(runtime=runtime), bus=bus),
-    }
-    providers.update({name: app.state.kit.tracer_provider for name, app in apps.items()})
+    # The health service checks the others in-process; the dict fills once they exist.
+    health_peers: dict[str, Any] = {}
+    build = {**default_factories(settings, health_peers), **(factories or {})}
+    apps: dict[str, FastAPI] = {name: build[name](runtime, bus) for name in SERVICES}
+    providers.update(
+        {
+            name: app.state.kit.tracer_provider
+            for name, app in apps.items()
+            if hasattr(app.state, "kit")
+        }
+    )
 
     @asynccontextmanager
     async def services() -> AsyncIterator[None]:
@@ -68,6 +96,9 @@ def create_embedded_app(
             finally:
                 await bus.drain(timeout=10)
                 await bus.stop()
+                for peer in health_peers.values():
+                    if isinstance(peer, ServiceClient):
+                        await peer.aclose()
 
     provider = create_tracer_provider(
         "gateway", runtime.telemetry_exporter, otlp_endpoint=runtime.otlp_endpoint
@@ -78,6 +109,23 @@ def create_embedded_app(
         tracer_provider=provider,
         around=services,
     )
+    for name in ("auth", "ingest", "scoring", "lineage"):
+        health_peers[name] = ServiceClient(
+            name,
+            f"http://{name}.internal",
+            transport=httpx.ASGITransport(app=apps[name], raise_app_exceptions=False),
+        )
+
+    async def gateway_health() -> dict[str, Any]:
+        try:
+            await gateway.state.blobs.check()
+            blob = {"status": "ok"}
+        except RegistryError as exc:
+            blob = {"status": "critical", "detail": exc.message}
+        status = "ok" if blob["status"] == "ok" else "degraded"
+        return {"service": "gateway", "status": status, "components": {"blob store": blob}}
+
+    health_peers["gateway"] = gateway_health
     gateway.state.services = apps
     gateway.state.bus = bus
     return gateway

@@ -166,6 +166,44 @@ class GatewayService:
         )
         return float(response.json()["standalone_mb"])
 
+    # ------------------------------------------------------------------ health (R13)
+
+    async def health_document(self, path: str, params: dict[str, Any]) -> Any:
+        response = await self._clients.health.get(path, params=params)
+        return response.json()
+
+    async def license_check(self, artifact_id: str, github_url: str) -> dict[str, Any]:
+        await self.get("model", artifact_id)  # 404 unless it is a visible model
+
+        async def call() -> dict[str, Any]:
+            response = await self._clients.lineage.post(
+                f"/internal/license-check/{artifact_id}", json={"github_url": github_url}
+            )
+            verdict: dict[str, Any] = response.json()
+            return verdict
+
+        return await _until_indexed(call)
+
+    async def audit(
+        self, artifact_type: str, artifact_id: str, caller: Caller
+    ) -> list[dict[str, Any]]:
+        response = await self._clients.ingest.get(
+            f"/internal/artifacts/{artifact_type}/{artifact_id}/audit",
+            headers=caller_headers(caller),
+        )
+        entries: list[dict[str, Any]] = response.json()
+        return entries
+
+    async def rating(self, artifact_id: str, caller: Caller) -> dict[str, Any]:
+        """The stored rating (computed once at ingest); the read is audited as RATE."""
+        await self.get("model", artifact_id)  # 404 unless it is a visible model
+        response = await self._clients.scoring.get(f"/internal/ratings/{artifact_id}")
+        await self._clients.ingest.post(
+            f"/internal/artifacts/model/{artifact_id}/audit/RATE", headers=caller_headers(caller)
+        )
+        rating: dict[str, Any] = response.json()
+        return rating
+
     async def lineage(self, artifact_id: str) -> dict[str, Any]:
         await self.get("model", artifact_id)  # 404 unless it is a visible model
 

@@ -7,14 +7,23 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, Header, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Query, UploadFile
 from pydantic import BaseModel, Field
 
+from registry_ingest.audit import ACTIONS, Actor
 from registry_ingest.reads import CatalogReader, describe, summary
 from registry_ingest.reads import Query as ArtifactQuery
 from registry_ingest.service import IngestService, Outcome
 
-User = Annotated[str | None, Header(alias="X-Registry-User")]
+UserName = Annotated[str | None, Header(alias="X-Registry-User")]
+UserAdmin = Annotated[bool, Header(alias="X-Registry-Admin")]
+
+
+def actor(name: UserName = None, is_admin: UserAdmin = False) -> Actor | None:
+    return Actor(name, is_admin) if name else None
+
+
+User = Annotated[Actor | None, Depends(actor)]
 ArtifactType = Literal["model", "dataset", "code"]
 _UPLOAD_CHUNK = 1024 * 1024
 
@@ -63,9 +72,7 @@ def build_router(service: IngestService, reader: CatalogReader, max_upload: int)
     router = APIRouter(prefix="/internal")
 
     @router.post("/artifacts/{artifact_type}")
-    async def create(
-        artifact_type: ArtifactType, body: CreateRequest, user: User = None
-    ) -> OutcomeBody:
+    async def create(artifact_type: ArtifactType, body: CreateRequest, user: User) -> OutcomeBody:
         return _outcome(
             await service.register(artifact_type, body.url, body.name, user, body.version)
         )
@@ -74,9 +81,9 @@ def build_router(service: IngestService, reader: CatalogReader, max_upload: int)
     async def upload(
         artifact_type: ArtifactType,
         file: Annotated[UploadFile, File()],
+        user: User,
         name: Annotated[str | None, Form()] = None,
         version: Annotated[str | None, Form()] = None,
-        user: User = None,
     ) -> OutcomeBody:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "upload.zip"
@@ -107,7 +114,7 @@ def build_router(service: IngestService, reader: CatalogReader, max_upload: int)
 
     @router.put("/artifacts/{artifact_type}/{artifact_id}")
     async def update(
-        artifact_type: ArtifactType, artifact_id: str, body: UpdateRequest, user: User = None
+        artifact_type: ArtifactType, artifact_id: str, body: UpdateRequest, user: User
     ) -> OutcomeBody:
         if body.id != artifact_id:
             from registry_common.errors import BadRequest
@@ -130,11 +137,28 @@ def build_router(service: IngestService, reader: CatalogReader, max_upload: int)
     async def download(
         artifact_type: ArtifactType,
         artifact_id: str,
+        user: User,
         part: Annotated[str, Query()] = "full",
         client: Annotated[str | None, Query()] = None,
-        user: User = None,
     ) -> dict[str, Any]:
         return await reader.download(artifact_type, artifact_id, part, user, client)
+
+    @router.get("/artifacts/{artifact_type}/{artifact_id}/audit")
+    async def audit(
+        artifact_type: ArtifactType, artifact_id: str, user: User
+    ) -> list[dict[str, Any]]:
+        return await reader.audit(artifact_type, artifact_id, user)
+
+    @router.post("/artifacts/{artifact_type}/{artifact_id}/audit/{action}")
+    async def record(
+        artifact_type: ArtifactType, artifact_id: str, action: str, user: User
+    ) -> dict[str, str]:
+        if action not in ACTIONS:
+            from registry_common.errors import BadRequest
+
+            raise BadRequest(f"Unknown audit action {action!r}.")
+        await reader.record(artifact_type, artifact_id, action, user)
+        return {"status": "recorded"}
 
     @router.post("/reset")
     async def reset(body: ResetRequest) -> dict[str, str]:

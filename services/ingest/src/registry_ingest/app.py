@@ -13,6 +13,7 @@ from registry_common.blobs import BlobStore, create_blob_store
 from registry_common.http import build_service_app
 from registry_common.service import ServiceKit
 from registry_ingest.api import build_router
+from registry_ingest.audit import AuditTrail
 from registry_ingest.catalog import Catalog
 from registry_ingest.config import IngestSettings
 from registry_ingest.handlers import build_handlers
@@ -43,8 +44,9 @@ def create_app(
         max_fetch_bytes=settings.max_fetch_bytes,
         timeout=settings.fetch_timeout_seconds,
     )
-    service = IngestService(settings, catalog, store, kit.bus, source_fetcher, kit.log)
-    reader = CatalogReader(settings, catalog, store, kit.bus)
+    audit = AuditTrail(kit.db)
+    service = IngestService(settings, catalog, store, kit.bus, source_fetcher, audit, kit.log)
+    reader = CatalogReader(settings, catalog, store, kit.bus, audit)
     for event_cls, handler in build_handlers(service).items():
         kit.bus.subscribe("ingest", event_cls, handler)
 

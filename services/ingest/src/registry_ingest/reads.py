@@ -13,6 +13,7 @@ from registry_common.bus import EventBus
 from registry_common.errors import BadRequest, NotFound, PayloadTooLarge
 from registry_common.events import ArtifactDownloaded, ArtifactRef
 from registry_common.telemetry import inject_trace_context
+from registry_ingest.audit import Actor, AuditTrail
 from registry_ingest.catalog import Catalog, NameQuery
 from registry_ingest.config import IngestSettings
 from registry_ingest.search import compile_search
@@ -71,8 +72,14 @@ def describe(row: ArtifactRow) -> dict[str, Any]:
 
 class CatalogReader:
     def __init__(
-        self, settings: IngestSettings, catalog: Catalog, blobs: BlobStore, bus: EventBus
+        self,
+        settings: IngestSettings,
+        catalog: Catalog,
+        blobs: BlobStore,
+        bus: EventBus,
+        audit: AuditTrail,
     ) -> None:
+        self._audit = audit
         self._settings = settings
         self._catalog = catalog
         self._blobs = blobs
@@ -142,6 +149,21 @@ class CatalogReader:
         rows = [await self._catalog.get(id_) for id_ in found[: self._settings.max_regex_results]]
         return [row for row in rows if row is not None]
 
+    async def audit(
+        self, artifact_type: str, artifact_id: str, actor: Actor | None
+    ) -> list[dict[str, Any]]:
+        """The trail, oldest first; reading it is itself recorded (AUDIT)."""
+        row = await self.get(artifact_type, artifact_id)
+        await self._audit.record(row, "AUDIT", actor)
+        return await self._audit.entries(row.id)
+
+    async def record(
+        self, artifact_type: str, artifact_id: str, action: str, actor: Actor | None
+    ) -> None:
+        """An action another service performed on a visible artifact (RATE)."""
+        row = await self.get(artifact_type, artifact_id)
+        await self._audit.record(row, action, actor)
+
     async def cost(self, artifact_type: str, artifact_id: str) -> float:
         """Standalone download size in MB: the declared size of every file of the source
         (what a full download costs, even while weights are not mirrored)."""
@@ -153,13 +175,15 @@ class CatalogReader:
         artifact_type: str,
         artifact_id: str,
         part: str,
-        user: str | None,
+        actor: Actor | None,
         client: str | None,
     ) -> dict[str, Any]:
+        user = actor.name if actor else None
         if part not in PARTS:
             raise BadRequest(f"Unknown part {part!r}; choose one of {', '.join(PARTS)}.")
         row = await self.get(artifact_type, artifact_id)
         info = await self._blobs.stat(part_key(row.id, row.revision, part))
+        await self._audit.record(row, "DOWNLOAD", actor)
         await self._bus.publish(
             ArtifactDownloaded(
                 source="ingest",

@@ -29,6 +29,7 @@ from registry_common.events import (
     RegistryReset,
 )
 from registry_common.telemetry import inject_trace_context
+from registry_ingest.audit import Actor, AuditTrail
 from registry_ingest.bundles import Bundle, build_bundle
 from registry_ingest.catalog import PENDING, READY, REJECTED, Catalog, DuplicateId
 from registry_ingest.config import IngestSettings
@@ -73,8 +74,10 @@ class IngestService:
         blobs: BlobStore,
         bus: EventBus,
         fetcher: SourceFetcher,
+        audit: AuditTrail,
         log: Any,
     ) -> None:
+        self._audit = audit
         self._settings = settings
         self._catalog = catalog
         self._blobs = blobs
@@ -91,14 +94,14 @@ class IngestService:
         artifact_type: str,
         url: str,
         name: str | None,
-        uploader: str | None,
+        actor: Actor | None,
         version: str | None = None,
     ) -> Outcome:
         ref = parse_source_url(url, artifact_type)
         return await self._ingest(
             artifact_type,
             name=_given_name(name) or ref.default_name,
-            uploader=uploader,
+            actor=actor,
             version=version,
             fetch=lambda workdir: self._fetcher.fetch(ref, workdir),
         )
@@ -109,7 +112,7 @@ class IngestService:
         zip_path: Path,
         filename: str,
         name: str | None,
-        uploader: str | None,
+        actor: Actor | None,
         version: str | None = None,
     ) -> Outcome:
         limits = UploadLimits(
@@ -127,7 +130,7 @@ class IngestService:
         return await self._ingest(
             artifact_type,
             name=_given_name(name) or default,
-            uploader=uploader,
+            actor=actor,
             version=version,
             fetch=fetch,
         )
@@ -137,7 +140,7 @@ class IngestService:
         artifact_type: str,
         *,
         name: str,
-        uploader: str | None,
+        actor: Actor | None,
         version: str | None,
         fetch: Fetch,
     ) -> Outcome:
@@ -145,7 +148,9 @@ class IngestService:
         with tempfile.TemporaryDirectory(dir=self._workdir) as tmp:
             fetched = await fetch(Path(tmp))
             bundle = await build_bundle(fetched, Path(tmp))
+            uploader = actor.name if actor else None
             row = await self._store_new(artifact_type, name, uploader, version, fetched, bundle)
+        await self._audit.record(row, "CREATE", actor)
         self._log.info(
             "ingest.artifact.stored",
             artifact_id=row.id,
@@ -209,6 +214,7 @@ class IngestService:
             await self._bus.publish(event)
         except BaseException:
             await self._catalog.remove(row.id)
+            await self._audit.forget(row.id)
             await self._blobs.delete_prefix(artifact_prefix(row.id))
             raise
 
@@ -228,6 +234,7 @@ class IngestService:
                     # Read it once more for the rating that refused it, then drop the tombstone.
                     refused = await self._catalog.get(row.id, visible_only=False)
                     await self._catalog.remove(row.id)
+                    await self._audit.forget(row.id)
                     return Outcome(424, refused or row)
                 remaining = deadline - loop.time()
                 if remaining <= 0:
@@ -291,8 +298,9 @@ class IngestService:
         artifact_id: str,
         name: str,
         url: str,
-        by: str | None,
+        actor: Actor | None,
     ) -> Outcome:
+        by = actor.name if actor else None
         current = await self._visible(artifact_type, artifact_id)
         if name != current.name:
             raise BadRequest(
@@ -319,6 +327,7 @@ class IngestService:
                 "The artifact was updated by someone else meanwhile; read it and retry.", 409
             )
         updated = await self._visible(artifact_type, artifact_id)
+        await self._audit.record(updated, "UPDATE", actor)
         await self._bus.publish(
             ArtifactUpdated(
                 source="ingest",
@@ -335,6 +344,7 @@ class IngestService:
     async def delete(self, artifact_type: str, artifact_id: str) -> None:
         row = await self._visible(artifact_type, artifact_id)
         await self._catalog.remove(row.id)
+        await self._audit.forget(row.id)
         await self._blobs.delete_prefix(artifact_prefix(row.id))
         await self._bus.publish(
             ArtifactDeleted(
@@ -348,6 +358,7 @@ class IngestService:
     async def reset(self, requested_by: str | None) -> None:
         """Empty the catalog and its blobs, then tell the other services to clear theirs."""
         await self._catalog.clear()
+        await self._audit.clear()
         removed = await self._blobs.delete_prefix("artifacts/")
         self._log.info("ingest.reset.applied", blobs_removed=removed)
         await self._bus.publish(

@@ -59,3 +59,18 @@ class ArtifactHistoryRow(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     replaced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     replaced_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
+
+
+class AuditRow(Base):
+    """Who did what to an artifact, and when (the spec's audit trail)."""
+
+    __tablename__ = "ingest_audit"
+
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    artifact_id: Mapped[str] = mapped_column(String(64), index=True)
+    artifact_name: Mapped[str] = mapped_column(String(512))
+    artifact_type: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(16))  # CREATE UPDATE DOWNLOAD RATE AUDIT
+    user_name: Mapped[str] = mapped_column(String(255))
+    user_is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -9,6 +9,8 @@ from typing import Any
 
 from registry_common.errors import BadRequest, NotFound
 from registry_common.events import ArtifactUpdated, ArtifactUploaded
+from registry_lineage.licenses.compatibility import check
+from registry_lineage.licenses.github import github_license
 from registry_lineage.references import own_keys, references
 from registry_lineage.store import LineageStore
 from registry_lineage.tables import ArtifactNodeRow
@@ -28,9 +30,31 @@ def external_id(key: str) -> str:
 
 
 class LineageService:
-    def __init__(self, store: LineageStore, log: Any) -> None:
+    def __init__(
+        self, store: LineageStore, log: Any, *, github_api_url: str, github_token: str | None
+    ) -> None:
         self._store = store
         self._log = log
+        self._github_api_url = github_api_url
+        self._github_token = github_token
+
+    async def license_check(self, artifact_id: str, github_url: str) -> dict[str, Any]:
+        """May a company fine-tune this model with that GitHub project's code and use the
+        result for inference/generation? (R10; the rules are in `licenses/`.)"""
+        row = await self._indexed(artifact_id)
+        project = await github_license(
+            github_url, api_url=self._github_api_url, token=self._github_token
+        )
+        model_license = row.details.get("licenses") or row.details.get("license")
+        verdict = check(model_license, project.spdx_id)
+        self._log.info(
+            "lineage.license.checked",
+            artifact_id=artifact_id,
+            github=f"{project.owner}/{project.repo}",
+            compatible=verdict.compatible,
+            rule=verdict.rule,
+        )
+        return {"compatible": verdict.compatible, "detail": verdict.detail()}
 
     async def index(self, event: ArtifactUploaded | ArtifactUpdated) -> None:
         metadata = event.metadata

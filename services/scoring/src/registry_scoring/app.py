@@ -2,35 +2,68 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 
+from registry_common.blobs import BlobStore, create_blob_store
 from registry_common.http import build_service_app
 from registry_common.service import ServiceKit
+from registry_scoring.api import build_router
 from registry_scoring.config import ScoringSettings
 from registry_scoring.handlers import build_handlers
+from registry_scoring.metrics.context import MetricContext
+from registry_scoring.service import ScoringService
+from registry_scoring.store import RatingStore
+
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def create_app(settings: ScoringSettings, **overrides: Any) -> FastAPI:
-    kit = ServiceKit.build("scoring", settings.runtime, **overrides)
-    for event_cls, handler in build_handlers(kit.log).items():
+def create_app(
+    settings: ScoringSettings, *, blobs: BlobStore | None = None, **overrides: Any
+) -> FastAPI:
+    runtime = settings.runtime
+    kit = ServiceKit.build("scoring", runtime, **overrides)
+    store = RatingStore(kit.db)
+    the_blobs = blobs or create_blob_store(runtime)
+
+    async def parents_net_scores(references: Sequence[str]) -> Mapping[str, float]:
+        return await store.net_scores_of(references)
+
+    context = MetricContext.create(
+        github_api_url=runtime.github_api_url,
+        github_token=runtime.github_token,
+        hf_endpoint=runtime.hf_endpoint,
+        parents_net_scores=parents_net_scores,
+        metric_timeout=settings.metric_timeout_seconds,
+        reviewedness_max_commits=settings.reviewedness_max_commits,
+    )
+    service = ScoringService(settings, store, the_blobs, kit.bus, context, kit.log)
+    for event_cls, handler in build_handlers(service, kit.log).items():
         kit.bus.subscribe("scoring", event_cls, handler)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        async with kit.running():
-            yield
+        async with kit.running(MIGRATIONS):
+            await the_blobs.start()
+            try:
+                yield
+            finally:
+                await context.aclose()
+                await the_blobs.close()
 
     app = build_service_app(
         "scoring",
         tracer_provider=kit.tracer_provider,
-        internal_token=settings.runtime.internal_token,
+        internal_token=runtime.internal_token,
         title="registry scoring service",
         lifespan=lifespan,
     )
+    app.include_router(build_router(service))
     app.include_router(kit.health_router())
     app.state.kit = kit
+    app.state.service = service
     return app

@@ -12,3 +12,9 @@ class ScoringSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SCORING_", extra="ignore")
 
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
+    reproducibility_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Wall-clock limit of one run of a card's demo code."
+    )
+    reproducibility_repair_rounds: int = Field(default=3, ge=0)
+    metric_timeout_seconds: float = Field(default=120.0, gt=0)
+    reviewedness_max_commits: int = Field(default=100, ge=1)

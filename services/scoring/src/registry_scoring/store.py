@@ -69,7 +69,8 @@ class RatingStore:
             scores: dict[str, float] = {}
             for repo_id, name, net in (await session.execute(statement)).all():
                 key = repo_id if repo_id in wanted else name
-                scores.setdefault(key, float(net))
+                if net is not None:
+                    scores.setdefault(key, float(net))
             return scores
 
     async def children_of(self, references: Iterable[str]) -> list[RatingRow]:

@@ -128,7 +128,7 @@ class Dispatcher:
         self,
         consumer: str,
         *,
-        tracer_provider: TracerProvider | None = None,
+        tracer_provider: TracerProviderChoice = None,
         logger: Any | None = None,
         messaging_system: str = "inprocess",
         destination: str | None = None,
@@ -154,7 +154,12 @@ class Dispatcher:
         return frozenset(self._handlers)
 
     def _tracer(self) -> trace.Tracer:
-        provider = self._tracer_provider or trace.get_tracer_provider()
+        # Resolved per message, not at subscribe time: in embedded mode a consumer's provider
+        # is registered only after every service (and its subscriptions) has been built.
+        provider = (
+            resolve_tracer_provider(self._tracer_provider, self.consumer)
+            or trace.get_tracer_provider()
+        )
         return provider.get_tracer(TRACER_NAME)
 
     async def dispatch(

@@ -18,7 +18,6 @@ from registry_common.bus.dispatch import (
     Outcome,
     TracerProviderChoice,
     encode,
-    resolve_tracer_provider,
     retry_delay,
     with_trace_context,
 )
@@ -87,7 +86,7 @@ class InProcessBus:
         if state is None:
             dispatcher = Dispatcher(
                 consumer,
-                tracer_provider=resolve_tracer_provider(self._tracer_choice, consumer),
+                tracer_provider=self._tracer_choice,
                 logger=self._logger,
                 messaging_system="inprocess",
                 destination=consumer,

@@ -30,7 +30,6 @@ from registry_common.bus.dispatch import (
     Outcome,
     TracerProviderChoice,
     encode,
-    resolve_tracer_provider,
     retry_delay,
     with_trace_context,
 )
@@ -133,7 +132,7 @@ class SnsSqsBus:
         if dispatcher is None:
             dispatcher = self._dispatchers[consumer] = Dispatcher(
                 consumer,
-                tracer_provider=resolve_tracer_provider(self._tracer_choice, consumer),
+                tracer_provider=self._tracer_choice,
                 logger=self._logger,
                 messaging_system="aws_sqs",
                 destination=self.queue_name(consumer),

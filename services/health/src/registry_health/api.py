@@ -1,0 +1,77 @@
+"""The health service's internal routes; the gateway exposes them publicly (admins only).
+
+`base_url` is the gateway's public base URL: log references in the documents point at
+`<base_url>/health/logs?...`, which must be absolute (the spec's `format: uri`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from registry_common.errors import BadRequest
+from registry_health.feed import HealthFeed
+
+WindowMinutes = Annotated[
+    int, Query(alias="windowMinutes", description="Trailing window in minutes, 5-1440.")
+]
+BaseUrl = Annotated[
+    str | None,
+    Query(description="Public base URL for log links; the service's setting when absent."),
+]
+
+
+def build_router(feed: HealthFeed) -> APIRouter:
+    router = APIRouter(prefix="/internal")
+
+    @router.get("/components")
+    async def components(
+        window_minutes: WindowMinutes = 60,
+        include_timeline: Annotated[bool, Query(alias="includeTimeline")] = False,
+        base_url: BaseUrl = None,
+    ) -> dict[str, Any]:
+        return await feed.components(window_minutes, include_timeline, base_url)
+
+    @router.get("/summary")
+    async def summary(window_minutes: WindowMinutes = 60, base_url: BaseUrl = None) -> Any:
+        return await feed.summary(window_minutes, base_url)
+
+    @router.get("/traces/{trace_id}")
+    async def trace(
+        trace_id: str,
+        asgi_events: Annotated[
+            bool, Query(alias="asgiEvents", description="Also the per-message ASGI spans.")
+        ] = False,
+    ) -> dict[str, Any]:
+        return feed.trace(trace_id, include_asgi_events=asgi_events)
+
+    @router.get("/logs")
+    async def logs(
+        service: str | None = None,
+        level: str | None = None,
+        trace_id: str | None = None,
+        contains: Annotated[str | None, Query(max_length=200)] = None,
+        limit: int = 200,
+        since_minutes: Annotated[int | None, Query(alias="sinceMinutes")] = None,
+        format: Annotated[str, Query(description="json, or ndjson: one record a line")] = "json",
+    ) -> Any:
+        if format not in ("json", "ndjson"):
+            raise BadRequest(f"format must be json or ndjson; got {format!r}.")
+        body = feed.logs(service, level, trace_id, contains, limit, since_minutes)
+        if format == "ndjson":
+            lines = b"".join(orjson.dumps(r) + b"\n" for r in body["records"])
+            return Response(lines, media_type="application/x-ndjson")
+        return body
+
+    @router.get("/requests")
+    async def requests(
+        service: str | None = None,
+        min_status: Annotated[int, Query(alias="minStatus", ge=0, le=599)] = 0,
+        limit: int = 50,
+    ) -> dict[str, Any]:
+        return feed.recent_requests(service, min_status, limit)
+
+    return router

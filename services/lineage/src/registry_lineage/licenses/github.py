@@ -1,0 +1,290 @@
+"""The license GitHub reports for a repository URL.
+
+``GET /repos/{owner}/{repo}/license`` answers the detected license; it answers 404 both when
+the repository does not exist and when it has no license file, so a 404 is followed by
+``GET /repos/{owner}/{repo}`` to tell the two apart (its ``license`` field is null when there
+is none). Errors: a URL that is not a GitHub project -> `BadRequest`; no such repository ->
+`NotFound`; GitHub unreachable, failing (5xx) or rate-limited -> `UpstreamError` (502).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import httpx
+
+from registry_common.errors import BadRequest, NotFound, UpstreamError
+from registry_lineage.licenses.spdx import NormalizedLicense, normalize_license
+
+DEFAULT_TIMEOUT: Final = 10.0
+"""Seconds for each request (connect, read, write and pool each)."""
+DEFAULT_ATTEMPTS: Final = 2
+"""Tries per request when GitHub fails with a 5xx or the connection breaks."""
+_RETRY_DELAY: Final = 0.25
+
+_HOSTS = frozenset({"github.com", "www.github.com"})
+_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
+_REPO = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+# First path segments that are GitHub pages, not accounts (no user or org can take them).
+_RESERVED = frozenset(
+    {
+        "about",
+        "apps",
+        "collections",
+        "enterprise",
+        "explore",
+        "features",
+        "login",
+        "marketplace",
+        "new",
+        "notifications",
+        "orgs",
+        "organizations",
+        "pricing",
+        "search",
+        "settings",
+        "sponsors",
+        "topics",
+        "trending",
+    }
+)
+
+
+@dataclass(frozen=True)
+class GitHubLicense:
+    owner: str
+    repo: str
+    spdx_id: str | None
+    """As GitHub reports it (``NOASSERTION`` for a license it cannot classify); None = none."""
+    name: str | None
+    """GitHub's display name of the license, None when there is none."""
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.repo}"
+
+    @property
+    def license(self) -> NormalizedLicense:
+        """The license read into our canonical ids (`registry_lineage.licenses.spdx`)."""
+        if self.spdx_id is None:
+            return normalize_license(None)
+        found = normalize_license(self.spdx_id)
+        if found.canonical is None and self.name and self.spdx_id != "NOASSERTION":
+            by_name = normalize_license(self.name)
+            if by_name.canonical is not None:
+                return by_name
+        return found
+
+
+def parse_github_url(github_url: str) -> tuple[str, str]:
+    """``(owner, repo)`` of a GitHub project URL; `BadRequest` when it is not one.
+
+    Accepts ``https://github.com/o/r`` with ``.git``, a trailing slash, ``/tree/...`` or any
+    deeper path, query or fragment; ``http://``, ``www.``, no scheme, and ``git@github.com:o/r``.
+    """
+    if not isinstance(github_url, str) or not github_url.strip():
+        raise BadRequest(
+            "The github_url is empty; send a URL such as https://github.com/owner/repo."
+        )
+    text = github_url.strip()
+    if text.startswith("git@github.com:"):
+        text = "https://github.com/" + text[len("git@github.com:") :]
+    elif "://" not in text:
+        text = "https://" + text
+    try:
+        parts = urlsplit(text)
+        host = (parts.hostname or "").lower()
+        port = parts.port
+    except ValueError:
+        host, port = "", None
+        parts = urlsplit("")
+    if parts.scheme.lower() not in ("http", "https", "ssh", "git") or host not in _HOSTS:
+        raise BadRequest(
+            f"'{github_url}' is not a GitHub project URL; send one such as "
+            "https://github.com/owner/repo."
+        )
+    if port not in (None, 80, 443, 22):
+        raise BadRequest(f"'{github_url}' is not a GitHub project URL (unexpected port).")
+    segments = [s for s in parts.path.split("/") if s]
+    if len(segments) < 2:
+        raise BadRequest(
+            f"'{github_url}' does not name a GitHub repository; send a URL such as "
+            "https://github.com/owner/repo."
+        )
+    owner, repo = segments[0], segments[1]
+    if repo.lower().endswith(".git"):
+        repo = repo[: -len(".git")]
+    if (
+        owner.lower() in _RESERVED
+        or not _OWNER.match(owner)
+        or not _REPO.match(repo)
+        or repo in (".", "..")
+    ):
+        raise BadRequest(f"'{github_url}' does not name a GitHub repository (owner/repo).")
+    return owner, repo
+
+
+async def github_license(
+    github_url: str,
+    *,
+    api_url: str,
+    token: str | None,
+    client: httpx.AsyncClient | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    attempts: int = DEFAULT_ATTEMPTS,
+) -> GitHubLicense:
+    """The license GitHub detects for the project at ``github_url``.
+
+    ``api_url`` is the API root (``https://api.github.com`` or the fake's URL); ``token``, when
+    given, is sent as a bearer token. A ``client`` may be shared; it is not closed here.
+    """
+    owner, repo = parse_github_url(github_url)
+    base = api_url.rstrip("/")
+    headers = {
+        "Accept": "application/vnd.github+json",
+        "X-GitHub-Api-Version": "2022-11-28",
+        "User-Agent": "trustworthy-model-registry",
+    }
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    call = _Caller(github_url, f"{owner}/{repo}", headers, httpx.Timeout(timeout), attempts)
+    if client is not None:
+        return await _lookup(call, client, base, owner, repo)
+    async with httpx.AsyncClient(follow_redirects=True) as own_client:
+        return await _lookup(call, own_client, base, owner, repo)
+
+
+async def _lookup(
+    call: _Caller, client: httpx.AsyncClient, base: str, owner: str, repo: str
+) -> GitHubLicense:
+    body = await call.get_json(client, f"{base}/repos/{owner}/{repo}/license")
+    if body is None:  # no license file, or no repository: ask for the repository itself
+        body = await call.get_json(client, f"{base}/repos/{owner}/{repo}")
+        if body is None:
+            raise NotFound(
+                f"No GitHub project at {call.github_url}: GitHub has no repository "
+                f"'{owner}/{repo}' (or it is private and the registry cannot read it)."
+            )
+        owner, repo = _full_name(body.get("full_name"), owner, repo)
+    else:
+        owner, repo = _full_name(_repo_of_license(body), owner, repo)
+    found = body.get("license")
+    if not isinstance(found, dict):
+        return GitHubLicense(owner=owner, repo=repo, spdx_id=None, name=None)
+    spdx_id = found.get("spdx_id")
+    name = found.get("name")
+    return GitHubLicense(
+        owner=owner,
+        repo=repo,
+        spdx_id=spdx_id if isinstance(spdx_id, str) and spdx_id else None,
+        name=name if isinstance(name, str) and name else None,
+    )
+
+
+def _repo_of_license(body: dict[str, Any]) -> str | None:
+    """``owner/repo`` from the /license answer's ``url`` (it follows renames)."""
+    url = body.get("url")
+    if not isinstance(url, str):
+        return None
+    match = re.search(r"/repos/([^/]+)/([^/]+)/contents/", url)
+    return f"{match.group(1)}/{match.group(2)}" if match else None
+
+
+def _full_name(full_name: object, owner: str, repo: str) -> tuple[str, str]:
+    if isinstance(full_name, str) and full_name.count("/") == 1:
+        new_owner, new_repo = full_name.split("/")
+        if _OWNER.match(new_owner) and _REPO.match(new_repo):
+            return new_owner, new_repo
+    return owner, repo
+
+
+@dataclass(frozen=True)
+class _Caller:
+    github_url: str
+    full_name: str
+    headers: dict[str, str]
+    timeout: httpx.Timeout
+    attempts: int
+
+    async def get_json(self, client: httpx.AsyncClient, url: str) -> dict[str, Any] | None:
+        """The JSON object at ``url``; None on 404; `UpstreamError` for anything unusable."""
+        tries = max(1, self.attempts)
+        for attempt in range(1, tries + 1):
+            try:
+                response = await client.get(url, headers=self.headers, timeout=self.timeout)
+            except httpx.TimeoutException:
+                problem = "it did not answer in time"
+            except httpx.HTTPError as exc:
+                problem = f"the connection failed: {type(exc).__name__}"
+            else:
+                if response.status_code == 404:
+                    return None
+                if response.is_success:
+                    return self._json(response)
+                self._raise_if_final(response)
+                problem = f"it answered HTTP {response.status_code}"
+            if attempt < tries:
+                await asyncio.sleep(_RETRY_DELAY * attempt)
+        raise UpstreamError(
+            f"GitHub could not be reached to read the license of '{self.full_name}' "
+            f"({problem}); please retry later.",
+            details={"service": "github"},
+        )
+
+    def _json(self, response: httpx.Response) -> dict[str, Any]:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise UpstreamError(
+                f"GitHub answered the license request for '{self.full_name}' with something "
+                "that is not a JSON object; please retry later.",
+                details={"service": "github"},
+            )
+        return body
+
+    def _raise_if_final(self, response: httpx.Response) -> None:
+        """Rate limits and refusals are not retried; 5xx are (the caller loops)."""
+        status = response.status_code
+        limited = status == 429 or (
+            status == 403
+            and (
+                response.headers.get("x-ratelimit-remaining") == "0"
+                or "rate limit" in response.text.lower()
+            )
+        )
+        if limited:
+            raise UpstreamError(
+                f"GitHub's API rate limit is exhausted{_when(response)}, so the license of "
+                f"'{self.full_name}' could not be read; please retry later.",
+                details={"service": "github", "status": status},
+            )
+        if status == 401:
+            raise UpstreamError(
+                "GitHub rejected the registry's GitHub token (HTTP 401), so the license of "
+                f"'{self.full_name}' could not be read; an operator must fix the token.",
+                details={"service": "github", "status": status},
+            )
+        if status < 500:
+            raise UpstreamError(
+                f"GitHub refused to give the license of '{self.full_name}' (HTTP {status}).",
+                details={"service": "github", "status": status},
+            )
+
+
+def _when(response: httpx.Response) -> str:
+    """' (try again in N s)' / ' until HH:MM UTC' from GitHub's headers, or ''."""
+    retry_after = response.headers.get("retry-after", "")
+    if retry_after.isdigit():
+        return f" (GitHub asks to wait {int(retry_after)} s)"
+    reset = response.headers.get("x-ratelimit-reset", "")
+    if reset.isdigit():
+        at = dt.datetime.fromtimestamp(int(reset), tz=dt.UTC)
+        return f" until {at:%H:%M:%S} UTC"
+    return ""

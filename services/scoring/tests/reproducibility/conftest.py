@@ -1,0 +1,44 @@
+"""Loopback HTTP servers standing in for the hub endpoint (and for a host that is not allowed)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+
+class _Pong(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = f"pong from {self.server.server_address[1]!s}".encode()  # type: ignore[index]
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def _serve() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Pong)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def hub_url() -> Iterator[str]:
+    """A tiny HTTP server playing the configured hub endpoint."""
+    yield from _serve()
+
+
+@pytest.fixture(scope="module")
+def other_url() -> Iterator[str]:
+    """Another loopback server: reachable from the test, not from the sandbox."""
+    yield from _serve()

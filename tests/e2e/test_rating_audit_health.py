@@ -1,0 +1,172 @@
+"""The real scoring pipeline, the audit trail, license checks and the health feed, end to
+end through the gateway of an embedded registry on the fake hubs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import jsonschema
+import pytest
+import yaml
+
+from tests.fakes.github import FakeGitHub
+from tests.fakes.hub import FakeHub
+from tests.harness.registry import DEFAULT_ADMIN, RunningRegistry, embedded
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+HF = "https://huggingface.co"
+RATING_FIELDS = {
+    "name",
+    "category",
+    "net_score",
+    "net_score_latency",
+    "ramp_up_time",
+    "ramp_up_time_latency",
+    "bus_factor",
+    "bus_factor_latency",
+    "performance_claims",
+    "performance_claims_latency",
+    "license",
+    "license_latency",
+    "dataset_and_code_score",
+    "dataset_and_code_score_latency",
+    "dataset_quality",
+    "dataset_quality_latency",
+    "code_quality",
+    "code_quality_latency",
+    "reproducibility",
+    "reproducibility_latency",
+    "reviewedness",
+    "reviewedness_latency",
+    "tree_score",
+    "tree_score_latency",
+    "size_score",
+    "size_score_latency",
+}
+
+
+@pytest.fixture(scope="module")
+def registry(
+    tmp_path_factory: pytest.TempPathFactory, fake_hub: FakeHub, fake_github: FakeGitHub
+) -> Iterator[RunningRegistry]:
+    with embedded(
+        tmp_path_factory.mktemp("rating") / "registry",
+        runtime={"hf_endpoint": fake_hub.url, "github_api_url": fake_github.url},
+    ) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def admin(registry: RunningRegistry) -> Iterator[httpx.Client]:
+    with registry.admin() as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def bert(admin: httpx.Client) -> str:
+    response = admin.post("/artifact/model", json={"url": f"{HF}/google-bert/bert-base-uncased"})
+    assert response.status_code == 201, response.text
+    artifact_id: str = response.json()["metadata"]["id"]
+    return artifact_id
+
+
+def test_rating_is_computed_at_ingest_and_served(admin: httpx.Client, bert: str) -> None:
+    response = admin.get(f"/artifact/model/{bert}/rate")
+    assert response.status_code == 200, response.text
+    rating = response.json()
+    assert set(rating) == RATING_FIELDS
+    assert rating["license"] == 1.0
+    assert rating["net_score"] >= 0.8
+    assert set(rating["size_score"]) == {"raspberry_pi", "jetson_nano", "desktop_pc", "aws_server"}
+    assert all(rating[f] >= 0 for f in RATING_FIELDS if f.endswith("_latency"))
+
+
+def test_twenty_concurrent_rate_calls_succeed(registry: RunningRegistry, bert: str) -> None:
+    token = registry.admin_token()
+
+    def one(_: int) -> int:
+        with registry.client(headers={"X-Authorization": token}) as client:
+            return client.get(f"/artifact/model/{bert}/rate").status_code
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        assert list(pool.map(one, range(20))) == [200] * 20
+
+
+def test_audit_trail_records_who_did_what(admin: httpx.Client, bert: str) -> None:
+    admin.get(f"/artifacts/model/{bert}/download", params={"part": "card"})
+    admin.get(f"/artifact/model/{bert}/rate")
+    trail = admin.get(f"/artifact/model/{bert}/audit")
+    assert trail.status_code == 200
+    actions = [entry["action"] for entry in trail.json()]
+    assert actions[0] == "CREATE"
+    assert {"DOWNLOAD", "RATE", "AUDIT"} <= set(actions)
+    entry = trail.json()[0]
+    assert entry["user"] == {"name": DEFAULT_ADMIN, "is_admin": True}
+    assert entry["date"].endswith("Z")
+    assert entry["artifact"]["id"] == bert
+    assert admin.get("/artifact/model/1234567/audit").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("github_url", "expected"),
+    [
+        ("https://github.com/google-research/bert", True),  # Apache-2.0 model, Apache code
+        ("https://github.com/openai/whisper", True),  # MIT code
+        ("https://github.com/lineage-lab/sql-lora-recipes", False),  # code without a license
+    ],
+)
+def test_license_check(admin: httpx.Client, bert: str, github_url: str, expected: bool) -> None:
+    response = admin.post(f"/artifact/model/{bert}/license-check", json={"github_url": github_url})
+    assert response.status_code == 200, response.text
+    assert response.json() is expected
+
+
+def test_license_check_errors(admin: httpx.Client, bert: str) -> None:
+    missing = admin.post(
+        f"/artifact/model/{bert}/license-check",
+        json={"github_url": "https://github.com/nobody/nothing-here"},
+    )
+    assert missing.status_code == 404
+    not_github = admin.post(
+        f"/artifact/model/{bert}/license-check", json={"github_url": "https://gitlab.com/a/b"}
+    )
+    assert not_github.status_code == 400
+
+
+def _spec_schema(name: str) -> dict[str, object]:
+    spec = yaml.safe_load(Path("docs/spec/openapi.yaml").read_text())
+    text = yaml.safe_dump(spec["components"]).replace("oneOf", "anyOf")
+    components = yaml.safe_load(text)
+    return {"$ref": f"#/components/schemas/{name}", "components": components}
+
+
+def test_health_components_follow_the_spec(admin: httpx.Client, bert: str) -> None:
+    with httpx.Client(base_url=str(admin.base_url), timeout=60) as anonymous:
+        response = anonymous.get(
+            "/health/components", params={"windowMinutes": 30, "includeTimeline": "true"}
+        )
+        assert anonymous.get("/health/components", params={"windowMinutes": 2}).status_code == 400
+    assert response.status_code == 200, response.text
+    document = response.json()
+    jsonschema.validate(document, _spec_schema("HealthComponentCollection"))
+    ids = {c["id"] for c in document["components"]}
+    assert {"gateway", "auth", "ingest", "scoring", "lineage", "health"} <= ids
+    for component in document["components"]:
+        for log in component.get("logs", []):
+            assert admin.get(log["url"]).status_code == 200, log["url"]
+
+
+def test_trace_lookup_and_logs_for_operations_staff(admin: httpx.Client, bert: str) -> None:
+    rated = admin.get(f"/artifact/model/{bert}/rate")
+    trace_id = rated.headers["X-Trace-Id"]
+    trace = admin.get(f"/health/traces/{trace_id}")
+    assert trace.status_code == 200, trace.text
+    logs = admin.get("/health/logs", params={"trace_id": trace_id})
+    assert logs.status_code == 200
+    summary = admin.get("/health/summary")
+    assert summary.status_code == 200
+    jsonschema.validate(summary.json(), _spec_schema("HealthSummaryResponse"))
