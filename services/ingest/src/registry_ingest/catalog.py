@@ -54,6 +54,18 @@ class Catalog:
         async with database_errors(), self._sessions() as session:
             return (await session.execute(statement)).scalar_one_or_none()
 
+    async def get_many(self, artifact_ids: list[str]) -> list[ArtifactRow]:
+        """Visible artifacts among `artifact_ids`, in catalog order (one query)."""
+        if not artifact_ids:
+            return []
+        statement = (
+            select(ArtifactRow)
+            .where(ArtifactRow.id.in_(artifact_ids), ArtifactRow.status == READY)
+            .order_by(ArtifactRow.seq)
+        )
+        async with database_errors(), self._sessions() as session:
+            return list((await session.execute(statement)).scalars())
+
     async def status_of(self, artifact_id: str) -> str | None:
         statement = select(ArtifactRow.status).where(ArtifactRow.id == artifact_id)
         async with database_errors(), self._sessions() as session:

@@ -146,8 +146,7 @@ class CatalogReader:
             found.extend(await asyncio.to_thread(_matching_ids, batch, matches))
         if not found:
             raise NotFound(f"No artifact's name or README matches {pattern!r}.")
-        rows = [await self._catalog.get(id_) for id_ in found[: self._settings.max_regex_results]]
-        return [row for row in rows if row is not None]
+        return await self._catalog.get_many(found[: self._settings.max_regex_results])
 
     async def audit(
         self, artifact_type: str, artifact_id: str, actor: Actor | None

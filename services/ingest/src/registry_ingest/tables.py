@@ -42,7 +42,7 @@ class ArtifactRow(Base):
 
     __table_args__ = (
         Index("ix_ingest_artifacts_status_seq", "status", "seq"),
-        Index("ix_ingest_artifacts_name_status", "name", "status"),
+        Index("ix_ingest_artifacts_name_status_seq", "name", "status", "seq"),
         Index("ix_ingest_artifacts_type_status_seq", "type", "status", "seq"),
     )
 
