@@ -84,3 +84,50 @@ def test_catalog_round_trip_on_s3_postgres_and_sns_sqs(
         assert admin.get(f"/artifacts/code/{code_id}").status_code == 404
         assert admin.delete("/reset").status_code == 200
         assert admin.post("/artifacts", json=[{"name": "*"}]).json() == []
+
+
+def test_models_are_rated_traced_and_linked_across_processes(
+    distributed_registry: DistributedRegistry,
+) -> None:
+    """Real scoring in its own process (SNS/SQS), lineage, /rate, license check, audit and
+    the health feed, with blobs on S3 and metadata in PostgreSQL."""
+    hf = "https://huggingface.co"
+    with distributed_registry.admin() as admin:
+        base = admin.post("/artifact/model", json={"url": f"{hf}/lineage-lab/minilm-base"})
+        assert base.status_code == 201, base.text
+        tuned = admin.post(
+            "/artifact/model", json={"url": f"{hf}/lineage-lab/minilm-imdb-sentiment"}
+        )
+        assert tuned.status_code == 201, tuned.text
+        base_id = base.json()["metadata"]["id"]
+        tuned_id = tuned.json()["metadata"]["id"]
+
+        rating = admin.get(f"/artifact/model/{tuned_id}/rate")
+        assert rating.status_code == 200, rating.text
+        assert len(rating.json()) == 26
+
+        graph = admin.get(f"/artifact/model/{tuned_id}/lineage").json()
+        assert {
+            "from_node_artifact_id": base_id,
+            "to_node_artifact_id": tuned_id,
+            "relationship": "base_model",
+        } in graph["edges"]
+
+        verdict = admin.post(
+            f"/artifact/model/{tuned_id}/license-check",
+            json={"github_url": "https://github.com/openai/whisper"},
+        )
+        assert verdict.status_code == 200, verdict.text
+
+        actions = [e["action"] for e in admin.get(f"/artifact/model/{tuned_id}/audit").json()]
+        assert actions[0] == "CREATE"
+        assert "RATE" in actions
+
+        health = admin.get("/health/components")
+        assert health.status_code == 200, health.text
+        statuses = {c["id"]: c["status"] for c in health.json()["components"]}
+        for service in ("gateway", "auth", "ingest", "scoring", "lineage"):
+            assert statuses[service] in {"ok", "unknown"}, (
+                service,
+                [c.get("issues") for c in health.json()["components"] if c["id"] == service],
+            )

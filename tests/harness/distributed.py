@@ -111,6 +111,10 @@ def distributed_registry(
             "REGISTRY_AWS_ENDPOINT_URL": aws_url,
             "REGISTRY_TELEMETRY_EXPORTER": "none",
             "REGISTRY_LOG_DIR": str(log_dir),
+            "HEALTH_PUBLIC_URL": f"http://127.0.0.1:{ports['gateway']}",
+            **{
+                f"HEALTH_{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}" for name in SERVICES
+            },
             "REGISTRY_INTERNAL_TOKEN": internal_token,
             "HF_ENDPOINT": fake_hub.url,
             "HF_HUB_DISABLE_TELEMETRY": "1",
