@@ -19,34 +19,12 @@ from tests.harness.registry import DEFAULT_ADMIN, RunningRegistry, embedded
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 HF = "https://huggingface.co"
-RATING_FIELDS = {
-    "name",
-    "category",
-    "net_score",
-    "net_score_latency",
-    "ramp_up_time",
-    "ramp_up_time_latency",
-    "bus_factor",
-    "bus_factor_latency",
-    "performance_claims",
-    "performance_claims_latency",
-    "license",
-    "license_latency",
-    "dataset_and_code_score",
-    "dataset_and_code_score_latency",
-    "dataset_quality",
-    "dataset_quality_latency",
-    "code_quality",
-    "code_quality_latency",
-    "reproducibility",
-    "reproducibility_latency",
-    "reviewedness",
-    "reviewedness_latency",
-    "tree_score",
-    "tree_score_latency",
-    "size_score",
-    "size_score_latency",
-}
+# The contract, not our own list: every property the spec's ModelRating requires.
+RATING_FIELDS = set(
+    yaml.safe_load(Path("docs/spec/openapi.yaml").read_text())["components"]["schemas"][
+        "ModelRating"
+    ]["required"]
+)
 
 
 @pytest.fixture(scope="module")

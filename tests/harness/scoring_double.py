@@ -19,20 +19,9 @@ from registry_common.events import ArtifactScored, ArtifactUploaded
 from registry_common.http import build_service_app
 from registry_common.settings import RuntimeSettings
 from registry_common.telemetry import create_tracer_provider
+from registry_ingest.gate import SCALAR_METRICS
 
-METRICS = (
-    "net_score",
-    "ramp_up_time",
-    "bus_factor",
-    "performance_claims",
-    "license",
-    "dataset_and_code_score",
-    "dataset_quality",
-    "code_quality",
-    "reproducibility",
-    "reviewedness",
-    "tree_score",
-)
+METRICS = SCALAR_METRICS  # every scalar metric of the rating, as the gate reads it
 Rate = Callable[[ArtifactUploaded], dict[str, Any] | None]
 
 
