@@ -148,3 +148,31 @@ def test_trace_lookup_and_logs_for_operations_staff(admin: httpx.Client, bert: s
     summary = admin.get("/health/summary")
     assert summary.status_code == 200
     jsonschema.validate(summary.json(), _spec_schema("HealthSummaryResponse"))
+
+
+def test_a_parent_rated_later_rescores_its_childs_tree(admin: httpx.Client) -> None:
+    """The child is registered first (its parent unknown: tree_score is its own net score);
+    registering the parent re-scores the child's tree_score and net_score."""
+    import time
+
+    child = admin.post("/artifact/model", json={"url": f"{HF}/lineage-lab/minilm-imdb-sentiment"})
+    assert child.status_code == 201, child.text
+    child_id = child.json()["metadata"]["id"]
+    before = admin.get(f"/artifact/model/{child_id}/rate").json()
+
+    parent = admin.post("/artifact/model", json={"url": f"{HF}/lineage-lab/minilm-base"})
+    assert parent.status_code == 201, parent.text
+    parent_net = admin.get(f"/artifact/model/{parent.json()['metadata']['id']}/rate").json()[
+        "net_score"
+    ]
+    deadline = time.monotonic() + 20
+    after = before
+    while time.monotonic() < deadline:
+        after = admin.get(f"/artifact/model/{child_id}/rate").json()
+        if after["tree_score"] != before["tree_score"]:
+            break
+        time.sleep(0.1)
+    assert after["tree_score"] == pytest.approx(parent_net, abs=1e-4)
+    assert {k: v for k, v in after.items() if k not in ("tree_score", "net_score")} == {
+        k: v for k, v in before.items() if k not in ("tree_score", "net_score")
+    }
