@@ -1,8 +1,9 @@
 """Ingest-to-rating latency and /rate throughput (issue #4; prints figures, asserts nothing).
 
-Starts the fake Hugging Face Hub and fake GitHub on loopback and an embedded registry with the
-real scoring service, registers models (each create returns once the model is rated), then
-hammers `GET /artifact/model/{id}/rate` from concurrent clients for a fixed time.
+Starts the fake Hugging Face Hub and fake GitHub on loopback and, as its own process (black
+box: the clients here share no interpreter with it), an embedded registry with the real
+scoring service, exactly as `make run` starts it. Registers models (each create returns once
+the model is rated), then hammers `GET /artifact/model/{id}/rate` from concurrent clients.
 
     uv run python -m benchmarks.rating_pipeline [--clients 20] [--seconds 10]
 """
@@ -10,19 +11,23 @@ hammers `GET /artifact/model/{id}/rate` from concurrent clients for a fixed time
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
-from registry_common.settings import RuntimeSettings
 from tests.fakes.github import FakeGitHub
 from tests.fakes.hub import FakeHub
 from tests.fakes.server import serve
-from tests.harness.registry import DEFAULT_ADMIN, DEFAULT_PASSWORD, serve_app
+from tests.harness.registry import DEFAULT_ADMIN, DEFAULT_PASSWORD, free_port
 
 MODELS = (
     "google-bert/bert-base-uncased",
@@ -40,28 +45,53 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[max(0, int(q * len(ordered)) - 1)]
 
 
+@contextmanager
+def registry_process(hub_url: str, github_url: str) -> Iterator[str]:
+    """`python -m registry_gateway.embedded` on a free port, logs to a file."""
+    port = free_port()
+    data_dir = Path(tempfile.mkdtemp(prefix="rating-bench-"))
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "REGISTRY_DATA_DIR": str(data_dir),
+        "HF_ENDPOINT": hub_url,
+        "GITHUB_API_URL": github_url,
+        "REGISTRY_LOG_DIR": str(data_dir / "logs"),
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+    }
+    log = (data_dir / "stdout.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "registry_gateway.embedded"], env=env, stdout=log, stderr=log
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the registry did not start; see {data_dir / 'stdout.log'}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
 
-    from registry_common.telemetry import configure_logging
-    from registry_gateway.embedded import create_embedded_app
-
-    configure_logging("WARNING")  # as `make run` does, minus the per-request lines
-
     hub, github = FakeHub(), FakeGitHub()
     with serve(hub.app) as hub_url, serve(github.app) as github_url:
         hub.url, github.url = hub_url, github_url
-        runtime = RuntimeSettings(
-            data_dir=Path(tempfile.mkdtemp(prefix="rating-bench-")),
-            hf_endpoint=hub_url,
-            github_api_url=github_url,
-            telemetry_exporter="none",
-            log_level="WARNING",
-        )
-        with serve_app(create_embedded_app(runtime)) as url:
+        with registry_process(hub_url, github_url) as url:
             login = httpx.put(
                 f"{url}/authenticate",
                 json={

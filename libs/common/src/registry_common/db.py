@@ -71,6 +71,11 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": 30}
+        # One connection per engine: SQLite has one writer, and connections racing for its
+        # file lock back off in its busy handler (sleeps of up to 100 ms), which under 20
+        # concurrent token checks gave a 1.7 s p95 (docs/benchmarks.md). Queued on one
+        # connection, statements run back to back instead.
+        kwargs.update(pool_size=1, max_overflow=0, pool_timeout=60)
     else:
         kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True, pool_recycle=1800)
         kwargs["connect_args"] = {"timeout": 5, "command_timeout": 30}
