@@ -176,3 +176,44 @@ def test_a_parent_rated_later_rescores_its_childs_tree(admin: httpx.Client) -> N
     assert {k: v for k, v in after.items() if k not in ("tree_score", "net_score")} == {
         k: v for k, v in before.items() if k not in ("tree_score", "net_score")
     }
+
+
+def test_a_stopped_blob_store_turns_critical_and_recovers(
+    admin: httpx.Client, registry: RunningRegistry
+) -> None:
+    """R13/R24: the feed reports a real outage, requests that need the component fail with a
+    503 naming it (nothing half-written), and everything returns to ok once it is back."""
+    import shutil
+    import time
+
+    def blob_status() -> str:
+        document = admin.get("/health/components", params={"windowMinutes": 5}).json()
+        return next(c["status"] for c in document["components"] if c["id"] == "blob-store")
+
+    def wait_for(status: str) -> str:
+        deadline = time.monotonic() + 20
+        current = blob_status()
+        while current != status and time.monotonic() < deadline:
+            time.sleep(0.5)
+            current = blob_status()
+        return current
+
+    before = admin.post("/artifacts", json=[{"name": "*"}]).json()
+    assert wait_for("ok") == "ok"
+    blobs = registry.data_dir / "blobs"
+    parked = registry.data_dir / "blobs-parked"
+    blobs.rename(parked)
+    blobs.write_text("the blob store's directory is gone")
+    try:
+        assert wait_for("critical") == "critical"
+        refused = admin.post(
+            "/artifact/code", json={"url": "https://github.com/openai/whisper", "name": "x"}
+        )
+        assert refused.status_code == 503, refused.text
+        assert "blob store" in refused.json()["detail"]
+        # Nothing half-written: the catalog is exactly as before.
+        assert admin.post("/artifacts", json=[{"name": "*"}]).json() == before
+    finally:
+        blobs.unlink()
+        shutil.move(str(parked), str(blobs))
+    assert wait_for("ok") == "ok"
