@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from registry_common.errors import BadRequest
@@ -26,14 +24,14 @@ def test_search_semantics(pattern: str, text: str, expected: bool) -> None:
     assert compile_search(pattern)(text) is expected
 
 
-@pytest.mark.parametrize("pattern", ["(a+)+$", "(a|aa)+$", "(.*a){20}", "((a*)*)*b"])
-def test_hostile_patterns_answer_quickly(pattern: str) -> None:
-    matches = compile_search(pattern)
-    text = "a" * 100_000 + "!"
-    started = time.perf_counter()
-    matches(text)
-    # Not a benchmark: a backtracking engine takes years here, RE2 milliseconds.
-    assert time.perf_counter() - started < 2
+@pytest.mark.timeout(30)  # a hang guard, not a speed measurement (see docs/benchmarks.md)
+@pytest.mark.parametrize(
+    ("pattern", "found"),
+    [("(a+)+$", False), ("(a|aa)+$", False), ("(.*a){20}", True), ("((a*)*)*b", False)],
+)
+def test_hostile_patterns_terminate(pattern: str, found: bool) -> None:
+    # A backtracking engine would not finish these in years; RE2 is linear in the text.
+    assert compile_search(pattern)("a" * 100_000 + "!") is found
 
 
 @pytest.mark.parametrize(

@@ -75,13 +75,6 @@ class PayloadTooLarge(RegistryError):
     code = "too_large"
 
 
-class NotImplementedYet(RegistryError):
-    """A route of the contract whose owning feature has not been built yet."""
-
-    status = 501
-    code = "not_implemented"
-
-
 class ComponentUnavailable(RegistryError):
     """An outage of a component the request needs: the message names it."""
 
