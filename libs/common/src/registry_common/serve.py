@@ -9,7 +9,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from registry_common.settings import RuntimeSettings
-from registry_common.telemetry import configure_logging
+from registry_common.telemetry import configure_logging, get_logger
 
 
 def serve(factory: Callable[[], FastAPI], service: str, *, default_port: int = 8000) -> None:
@@ -18,10 +18,12 @@ def serve(factory: Callable[[], FastAPI], service: str, *, default_port: int = 8
     runtime = RuntimeSettings()
     configure_logging(runtime.log_level, log_dir=runtime.log_dir)
     app = factory()
+    port = int(os.environ.get("PORT", str(default_port)))
+    get_logger(service).info("service.serving", service_name=service, port=port)
     uvicorn.run(
         app,
         host=os.environ.get("HOST", "127.0.0.1"),
-        port=int(os.environ.get("PORT", str(default_port))),
+        port=port,
         access_log=False,
         log_config=None,
         lifespan="on",

@@ -195,12 +195,14 @@ class GatewayService:
         return entries
 
     async def rating(self, artifact_id: str, caller: Caller) -> dict[str, Any]:
-        """The stored rating (computed once at ingest); the read is audited as RATE."""
-        await self.get("model", artifact_id)  # 404 unless it is a visible model
-        response = await self._clients.scoring.get(f"/internal/ratings/{artifact_id}")
+        """The stored rating (computed once at ingest); the read is audited as RATE.
+
+        Recording RATE is also the visibility check (ingest answers 404 unless this is a
+        visible model), so the hot path makes one catalog call, not two."""
         await self._clients.ingest.post(
             f"/internal/artifacts/model/{artifact_id}/audit/RATE", headers=caller_headers(caller)
         )
+        response = await self._clients.scoring.get(f"/internal/ratings/{artifact_id}")
         rating: dict[str, Any] = response.json()
         return rating
 
