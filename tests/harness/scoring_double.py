@@ -17,9 +17,9 @@ from registry_common.bus.port import EventBus
 from registry_common.errors import NotFound
 from registry_common.events import ArtifactScored, ArtifactUploaded
 from registry_common.http import build_service_app
+from registry_common.rating import SCALAR_METRICS, SIZE_DEVICES
 from registry_common.settings import RuntimeSettings
 from registry_common.telemetry import create_tracer_provider
-from registry_ingest.gate import SCALAR_METRICS
 
 METRICS = SCALAR_METRICS  # every scalar metric of the rating, as the gate reads it
 Rate = Callable[[ArtifactUploaded], dict[str, Any] | None]
@@ -31,8 +31,7 @@ def rating(value: float = 0.8, **overrides: Any) -> dict[str, Any]:
     for metric in METRICS:
         body[metric] = value
         body[f"{metric}_latency"] = 0.01
-    devices = ("raspberry_pi", "jetson_nano", "desktop_pc", "aws_server")
-    body["size_score"] = dict.fromkeys(devices, value)
+    body["size_score"] = dict.fromkeys(SIZE_DEVICES, value)
     body["size_score_latency"] = 0.01
     body.update(overrides)
     return body

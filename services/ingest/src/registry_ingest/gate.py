@@ -10,20 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from registry_common.rating import SCALAR_METRICS
+
 THRESHOLD = 0.5
-SCALAR_METRICS = (
-    "net_score",
-    "ramp_up_time",
-    "bus_factor",
-    "performance_claims",
-    "license",
-    "dataset_and_code_score",
-    "dataset_quality",
-    "code_quality",
-    "reproducibility",
-    "reviewedness",
-    "tree_score",
-)
 
 
 def failing_metrics(rating: dict[str, Any]) -> list[str]:

@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from registry_common import rating as rating_names
 from registry_scoring.metrics import (
     bus_factor,
     code_quality,
@@ -67,35 +68,7 @@ METRICS: Final[dict[str, MetricFunction]] = {
 REPRODUCIBILITY: Final = "reproducibility"
 PARENTS: Final = "tree_score"
 
-# The spec's ModelRating, in its order.
-FIELDS: Final = (
-    "name",
-    "category",
-    "net_score",
-    "net_score_latency",
-    "ramp_up_time",
-    "ramp_up_time_latency",
-    "bus_factor",
-    "bus_factor_latency",
-    "performance_claims",
-    "performance_claims_latency",
-    "license",
-    "license_latency",
-    "dataset_and_code_score",
-    "dataset_and_code_score_latency",
-    "dataset_quality",
-    "dataset_quality_latency",
-    "code_quality",
-    "code_quality_latency",
-    "reproducibility",
-    "reproducibility_latency",
-    "reviewedness",
-    "reviewedness_latency",
-    "tree_score",
-    "tree_score_latency",
-    "size_score",
-    "size_score_latency",
-)
+FIELDS: Final = rating_names.FIELDS  # the spec's ModelRating, in its order
 DEFAULT_CATEGORY: Final = "MODEL"
 
 
