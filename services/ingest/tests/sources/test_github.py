@@ -4,42 +4,23 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from registry_common.errors import NotFound, UpstreamError
-from registry_ingest.sources.fetcher import SourceFetcher
 from registry_ingest.sources.github import _ref_candidates
-from registry_ingest.sources.retry import RetryPolicy
 from registry_ingest.sources.urls import parse_source_url
+from services.ingest.tests.sources.helpers import fetch, make_fetcher
 from tests.fakes.github import FakeGitHub, GitHubControl
 
 pytestmark = pytest.mark.integration
-
-FAST_RETRY = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, max_total_wait=1.0)
-
-
-def make_fetcher(
-    hub_url: str | None = None, github_url: str | None = None, **kwargs: Any
-) -> SourceFetcher:
-    """A fetcher aimed at the fakes (or nowhere), with quick retries."""
-    options: dict[str, Any] = {"max_fetch_bytes": 10**7, "timeout": 10.0, "retry": FAST_RETRY}
-    options.update(kwargs)
-    return SourceFetcher(
-        hf_endpoint=hub_url or "http://127.0.0.1:9",
-        github_api_url=github_url or "http://127.0.0.1:9",
-        **options,
-    )
-
 
 WHISPER = "https://github.com/openai/whisper"
 
 
 async def _fetch(gh: FakeGitHub, url: str, tmp_path: Path, artifact_type: str = "code", **kw):  # type: ignore[no-untyped-def]
     assert gh.url is not None
-    fetcher = make_fetcher(github_url=gh.url, **kw)
-    return await fetcher.fetch(parse_source_url(url, artifact_type), tmp_path / "work")
+    return await fetch(url, tmp_path, artifact_type, github_url=gh.url, **kw)
 
 
 async def test_whole_repository(
@@ -180,7 +161,7 @@ async def test_server_errors_are_retried_then_reported(
 
 
 async def test_unreachable_github(tmp_path: Path) -> None:
-    fetcher = make_fetcher(github_url="http://127.0.0.1:9", timeout=2.0)
+    fetcher = make_fetcher(timeout=2.0)  # aimed nowhere
     with pytest.raises(UpstreamError, match="GitHub"):
         await fetcher.fetch(parse_source_url(WHISPER, "code"), tmp_path)
 

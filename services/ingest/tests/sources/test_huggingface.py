@@ -5,41 +5,22 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from registry_common.errors import NotFound, UpstreamError
-from registry_ingest.sources.fetcher import SourceFetcher
-from registry_ingest.sources.retry import RetryPolicy
 from registry_ingest.sources.urls import parse_source_url
+from services.ingest.tests.sources.helpers import fetch, make_fetcher
 from tests.fakes.hub import GRANTED_TOKEN, FakeHub, HubControl
 
 pytestmark = pytest.mark.integration
-
-FAST_RETRY = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, max_total_wait=1.0)
-
-
-def make_fetcher(
-    hub_url: str | None = None, github_url: str | None = None, **kwargs: Any
-) -> SourceFetcher:
-    """A fetcher aimed at the fakes (or nowhere), with quick retries."""
-    options: dict[str, Any] = {"max_fetch_bytes": 10**7, "timeout": 10.0, "retry": FAST_RETRY}
-    options.update(kwargs)
-    return SourceFetcher(
-        hf_endpoint=hub_url or "http://127.0.0.1:9",
-        github_api_url=github_url or "http://127.0.0.1:9",
-        **options,
-    )
-
 
 BERT = "https://huggingface.co/google-bert/bert-base-uncased"
 
 
 async def _fetch(hub: FakeHub, url: str, tmp_path: Path, artifact_type: str = "model", **kw):  # type: ignore[no-untyped-def]
     assert hub.url is not None
-    fetcher = make_fetcher(hub.url, **kw)
-    return await fetcher.fetch(parse_source_url(url, artifact_type), tmp_path / "work")
+    return await fetch(url, tmp_path, artifact_type, hub_url=hub.url, **kw)
 
 
 async def test_bert(fake_hub: FakeHub, hub_control: HubControl, tmp_path: Path) -> None:
@@ -227,7 +208,7 @@ async def test_transient_failures_are_retried(
 
 
 async def test_unreachable_hub_is_an_upstream_error(tmp_path: Path) -> None:
-    fetcher = make_fetcher("http://127.0.0.1:9", timeout=2.0)
+    fetcher = make_fetcher(timeout=2.0)  # aimed nowhere
     with pytest.raises(UpstreamError, match="Hugging Face"):
         await fetcher.fetch(parse_source_url(BERT, "model"), tmp_path)
 
