@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from registry_ingest.sources.fetcher import FetchedSource, SourceFetcher
+from registry_ingest.sources.fetcher import SourceFetcher
+from registry_ingest.sources.model import FetchedSource
 from registry_ingest.sources.retry import RetryPolicy
 from registry_ingest.sources.urls import parse_source_url
 
