@@ -210,6 +210,21 @@ def build_router(service: GatewayService) -> APIRouter:
     async def list_users(caller: Annotated[Caller, require("admin")]) -> Any:
         return await service.users()
 
+    @router.get(
+        "/users/me",
+        response_model=UserInfo,
+        summary="Who the token belongs to, and what it may do (extension; any user).",
+        description=(
+            "The web UI asks this once after signing in to show only what the user may do. "
+            "Like every authenticated call it spends one call of the token."
+        ),
+        responses=responses(403),
+    )
+    async def who_am_i(caller: Annotated[Caller, Depends(current_caller)]) -> Any:
+        return UserInfo(
+            name=caller.name, is_admin=caller.is_admin, permissions=sorted(caller.permissions)
+        )
+
     @router.post(
         "/users",
         status_code=201,

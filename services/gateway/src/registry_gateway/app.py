@@ -18,6 +18,7 @@ from registry_gateway.openapi_doc import install_openapi
 from registry_gateway.schemas import SPEC_SCHEMA_TYPES
 from registry_gateway.security import AUTH_HEADER
 from registry_gateway.service import GatewayService
+from registry_gateway.webui import locate_ui_dir, mount_web_ui
 
 SPEC_VERSION = "3.4.7"
 
@@ -66,4 +67,6 @@ def create_app(
     # The served document is the contract: no 422s, every spec component, and
     # X-Authorization required (the route answers a missing one with 403 itself).
     install_openapi(app, extra_schemas=SPEC_SCHEMA_TYPES.values(), required_headers=[AUTH_HEADER])
+    # After the API: the UI's routes are outside the document and under their own prefix.
+    mount_web_ui(app, locate_ui_dir(settings.ui_dir))
     return app

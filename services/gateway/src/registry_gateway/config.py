@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -28,4 +30,12 @@ class GatewaySettings(BaseSettings):
     )
     planned_tracks: tuple[str, ...] = Field(
         default=TRACKS, description="What GET /tracks lists (the spec's exact strings)."
+    )
+    ui_dir: Path | None = Field(
+        default=None,
+        description=(
+            "The built web UI (index.html + assets/) served at /ui/. Unset: the repository's "
+            "ui/dist, looked up from the working directory, then from this package's source "
+            "location (a workspace checkout); see registry_gateway.webui.locate_ui_dir."
+        ),
     )
