@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractAsyncContextManager
-from typing import Any, cast
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
+from opentelemetry.trace import TracerProvider
 
+from registry_common.instrumentation import trace_aws_client
 from registry_common.settings import RuntimeSettings
 
 
 def aws_client(
-    runtime: RuntimeSettings, service: str, **config: Any
+    runtime: RuntimeSettings,
+    service: str,
+    *,
+    tracer_provider: TracerProvider | None = None,
+    **config: Any,
 ) -> AbstractAsyncContextManager[Any]:
     """An async client context for `service` ("s3", "sns", "sqs", ...).
 
     Retries are bounded ("standard" mode, 3 attempts) so an outage surfaces as an error in
-    seconds instead of hanging the request that needs the component.
+    seconds instead of hanging the request that needs the component. With a
+    `tracer_provider`, each call made inside a trace is a child span (`instrumentation.py`).
+    Unset `aws_endpoint_url`: botocore's own resolution, which honours the per-service
+    `AWS_ENDPOINT_URL_<SERVICE>` variables.
     """
     session = get_session()
     aio_config = AioConfig(
@@ -32,4 +42,12 @@ def aws_client(
         endpoint_url=runtime.aws_endpoint_url,
         config=aio_config,
     )
-    return cast(AbstractAsyncContextManager[Any], client)
+    return _traced(client, service, tracer_provider)
+
+
+@asynccontextmanager
+async def _traced(
+    client_context: Any, service: str, tracer_provider: TracerProvider | None
+) -> AsyncIterator[Any]:
+    async with client_context as client:
+        yield trace_aws_client(client, service, tracer_provider)

@@ -22,6 +22,10 @@ from registry_common.telemetry import current_trace_id, get_logger
 
 TRACE_HEADER = "X-Trace-Id"
 INTERNAL_TOKEN_HEADER = "X-Internal-Token"  # noqa: S105 - a header name, not a secret
+# Where the health service receives the other services' spans and logs (OTLP/HTTP). Requests
+# there are neither traced nor logged unless they fail: a span or a log line per export would
+# be exported in turn, for ever.
+TELEMETRY_PATH_PREFIX = "/internal/otlp/"
 
 
 def _with_trace(body: dict[str, Any]) -> dict[str, Any]:
@@ -124,15 +128,16 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive, send_with_trace)
         finally:
-            client = scope.get("client")
-            self.log.info(
-                "http.request",
-                method=scope.get("method"),
-                path=path,
-                status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
-                client=client[0] if client else None,
-            )
+            if status >= 400 or not path.startswith(TELEMETRY_PATH_PREFIX):
+                client = scope.get("client")
+                self.log.info(
+                    "http.request",
+                    method=scope.get("method"),
+                    path=path,
+                    status=status,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                    client=client[0] if client else None,
+                )
 
 
 def build_service_app(
@@ -146,7 +151,9 @@ def build_service_app(
     app = FastAPI(**fastapi_kwargs)
     install_error_handlers(app, service)
     app.add_middleware(RequestLogMiddleware, service=service, internal_token=internal_token)
-    FastAPIInstrumentor.instrument_app(app, tracer_provider=tracer_provider)
+    FastAPIInstrumentor.instrument_app(
+        app, tracer_provider=tracer_provider, excluded_urls=TELEMETRY_PATH_PREFIX
+    )
     return app
 
 

@@ -8,24 +8,50 @@ from collections.abc import Callable
 import uvicorn
 from fastapi import FastAPI
 
+from registry_common.log_export import LogShipper
 from registry_common.settings import RuntimeSettings
-from registry_common.telemetry import configure_logging, get_logger
+from registry_common.telemetry import (
+    add_log_sink,
+    configure_logging,
+    get_logger,
+    otlp_headers,
+    remove_log_sink,
+)
 
 
-def serve(factory: Callable[[], FastAPI], service: str, *, default_port: int = 8000) -> None:
+def serve(
+    factory: Callable[[], FastAPI],
+    service: str,
+    *,
+    default_port: int = 8000,
+    ship_logs: bool = True,
+) -> None:
     """Configure logs, build the app and serve it on HOST:PORT (uvicorn's own logs off:
-    our middleware writes one JSON line per request instead)."""
+    our middleware writes one JSON line per request instead).
+
+    With `REGISTRY_LOG_EXPORTER=otlp` the log records are also shipped to the OTLP endpoint
+    (`ship_logs=False`: the health service, which is that endpoint and keeps its own)."""
     runtime = RuntimeSettings()
     configure_logging(runtime.log_level, log_dir=runtime.log_dir)
+    shipper: LogShipper | None = None
+    if ship_logs and runtime.log_exporter == "otlp" and runtime.otlp_endpoint:
+        shipper = LogShipper(runtime.otlp_endpoint, service=service, headers=otlp_headers(runtime))
+        add_log_sink(shipper.sink)
+        shipper.start()
     app = factory()
     port = int(os.environ.get("PORT", str(default_port)))
     get_logger(service).info("service.serving", service_name=service, port=port)
-    uvicorn.run(
-        app,
-        host=os.environ.get("HOST", "127.0.0.1"),
-        port=port,
-        access_log=False,
-        log_config=None,
-        lifespan="on",
-        server_header=False,
-    )
+    try:
+        uvicorn.run(
+            app,
+            host=os.environ.get("HOST", "127.0.0.1"),
+            port=port,
+            access_log=False,
+            log_config=None,
+            lifespan="on",
+            server_header=False,
+        )
+    finally:
+        if shipper is not None:
+            remove_log_sink(shipper.sink)
+            shipper.stop()

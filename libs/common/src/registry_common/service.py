@@ -21,8 +21,9 @@ from registry_common.bus.factory import create_bus
 from registry_common.bus.port import EventBus
 from registry_common.db import check_database, create_engine, run_migrations, session_factory
 from registry_common.errors import RegistryError
+from registry_common.instrumentation import instrument_engine
 from registry_common.settings import RuntimeSettings
-from registry_common.telemetry import create_tracer_provider, get_logger
+from registry_common.telemetry import get_logger, service_tracer_provider
 
 HealthCheck = Callable[[], Awaitable[None]]
 
@@ -49,11 +50,11 @@ class ServiceKit:
         tracer_provider: TracerProvider | None = None,
         database: bool = True,
     ) -> ServiceKit:
-        provider = tracer_provider or create_tracer_provider(
-            name, runtime.telemetry_exporter, otlp_endpoint=runtime.otlp_endpoint
-        )
+        provider = tracer_provider or service_tracer_provider(name, runtime)
         own_bus = bus is None
-        the_bus = bus or create_bus(runtime, consumer_tracer_provider=provider)
+        the_bus = bus or create_bus(
+            runtime, consumer_tracer_provider=provider, tracer_provider=provider
+        )
         kit = cls(
             name=name,
             runtime=runtime,
@@ -64,6 +65,7 @@ class ServiceKit:
         )
         if database:
             kit.engine = create_engine(runtime.database_url_for(name))
+            instrument_engine(kit.engine, provider)
             kit.sessions = session_factory(kit.engine)
             engine = kit.engine
             kit.checks["database"] = lambda: check_database(engine)

@@ -17,6 +17,7 @@ SERVICES = ("gateway", "auth", "ingest", "scoring", "lineage", "health")
 BlobBackend = Literal["local", "s3"]
 BusBackend = Literal["inprocess", "sns-sqs"]
 TelemetryExporter = Literal["none", "console", "otlp", "inprocess"]
+LogExporter = Literal["none", "otlp"]
 
 
 class RuntimeSettings(BaseSettings):
@@ -50,7 +51,18 @@ class RuntimeSettings(BaseSettings):
     )
     aws_region: str = "us-east-1"
     telemetry_exporter: TelemetryExporter = "inprocess"
-    otlp_endpoint: str | None = None
+    otlp_endpoint: str | None = Field(
+        default=None,
+        description=(
+            "OTLP/HTTP base URL: spans go to <it>/v1/traces, shipped logs to <it>/v1/logs. "
+            "A collector sidecar (http://localhost:4318), or the health service's receiver "
+            "(http://health:8005/internal/otlp) in distributed mode without a collector."
+        ),
+    )
+    log_exporter: LogExporter = Field(
+        default="none",
+        description="otlp: also ship log records to <otlp_endpoint>/v1/logs (batched).",
+    )
     log_level: str = "INFO"
     log_dir: Path | None = Field(
         default=None, description="Also write JSON logs to <log_dir>/<service>.log when set."

@@ -33,7 +33,7 @@ from opentelemetry.sdk.trace.export import (
 )
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-from registry_common.settings import TelemetryExporter
+from registry_common.settings import RuntimeSettings, TelemetryExporter
 
 _PROPAGATOR = TraceContextTextMapPropagator()
 
@@ -228,10 +228,15 @@ def create_tracer_provider(
     exporter: TelemetryExporter,
     *,
     otlp_endpoint: str | None = None,
+    otlp_headers: Mapping[str, str] | None = None,
     version: str = "0.1.0",
     extra_exporters: Sequence[SpanExporter] = (),
 ) -> TracerProvider:
-    """A provider for one service; never installed globally (several share a process)."""
+    """A provider for one service; never installed globally (several share a process).
+
+    `otlp`: batched OTLP/HTTP (protobuf) to `<otlp_endpoint>/v1/traces`, with `otlp_headers`
+    on every export (the internal token, when the receiver is the health service).
+    """
     provider = TracerProvider(
         resource=Resource.create(
             {"service.name": f"registry-{service}", "service.version": version}
@@ -245,10 +250,29 @@ def create_tracer_provider(
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         endpoint = f"{otlp_endpoint.rstrip('/')}/v1/traces" if otlp_endpoint else None
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
+        exporter_ = OTLPSpanExporter(endpoint=endpoint, headers=dict(otlp_headers or {}))
+        provider.add_span_processor(BatchSpanProcessor(exporter_))
     for extra in extra_exporters:
         provider.add_span_processor(SimpleSpanProcessor(extra))
     return provider
+
+
+def otlp_headers(runtime: RuntimeSettings) -> dict[str, str]:
+    """Headers of every OTLP export: the internal token, which the health service's receiver
+    (an `/internal/` route) requires in distributed mode. A collector ignores it."""
+    from registry_common.http import INTERNAL_TOKEN_HEADER
+
+    return {INTERNAL_TOKEN_HEADER: runtime.internal_token} if runtime.internal_token else {}
+
+
+def service_tracer_provider(service: str, runtime: RuntimeSettings) -> TracerProvider:
+    """The provider a service's composition root uses, as its runtime settings ask."""
+    return create_tracer_provider(
+        service,
+        runtime.telemetry_exporter,
+        otlp_endpoint=runtime.otlp_endpoint,
+        otlp_headers=otlp_headers(runtime),
+    )
 
 
 def inject_trace_context() -> dict[str, str]:

@@ -10,7 +10,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from registry_common.blobs import BlobStore, create_blob_store
 from registry_common.http import build_service_app
-from registry_common.telemetry import create_tracer_provider
+from registry_common.telemetry import service_tracer_provider
 from registry_gateway.api import build_router
 from registry_gateway.clients import ServiceClients
 from registry_gateway.config import GatewaySettings
@@ -33,12 +33,10 @@ def create_app(
 ) -> FastAPI:
     """`around` wraps the gateway's lifetime; embedded mode runs the services inside it."""
     runtime = settings.runtime
-    provider = tracer_provider or create_tracer_provider(
-        "gateway", runtime.telemetry_exporter, otlp_endpoint=runtime.otlp_endpoint
-    )
+    provider = tracer_provider or service_tracer_provider("gateway", runtime)
     the_clients = clients or ServiceClients.remote(settings, provider)
     # Downloads stream straight from the blob store (read only), never through ingest.
-    store = blobs or create_blob_store(runtime)
+    store = blobs or create_blob_store(runtime, tracer_provider=provider)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -22,7 +22,7 @@ from registry_common.errors import RegistryError
 from registry_common.http import ServiceClient
 from registry_common.lifespan import run_lifespans
 from registry_common.settings import RuntimeSettings
-from registry_common.telemetry import configure_logging, create_tracer_provider, get_logger
+from registry_common.telemetry import configure_logging, get_logger, service_tracer_provider
 from registry_gateway.app import create_app as create_gateway
 from registry_gateway.clients import ServiceClients
 from registry_gateway.config import GatewaySettings
@@ -100,9 +100,7 @@ def create_embedded_app(
                     if isinstance(peer, ServiceClient):
                         await peer.aclose()
 
-    provider = create_tracer_provider(
-        "gateway", runtime.telemetry_exporter, otlp_endpoint=runtime.otlp_endpoint
-    )
+    provider = service_tracer_provider("gateway", runtime)
     gateway = create_gateway(
         GatewaySettings(runtime=runtime),
         clients=ServiceClients.in_process(apps, provider),

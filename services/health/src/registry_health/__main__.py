@@ -5,4 +5,5 @@ from registry_health.app import create_app
 from registry_health.config import HealthSettings
 
 if __name__ == "__main__":
-    serve(lambda: create_app(HealthSettings()), "health")
+    # The receiver of the other services' logs keeps its own in-process (no shipping to itself).
+    serve(lambda: create_app(HealthSettings()), "health", ship_logs=False)

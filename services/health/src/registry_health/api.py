@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from registry_common.errors import BadRequest
 from registry_health.feed import HealthFeed
+from registry_health.otlp import TelemetryReceiver
 
 WindowMinutes = Annotated[
     int, Query(alias="windowMinutes", description="Trailing window in minutes, 5-1440.")
@@ -73,5 +74,30 @@ def build_router(feed: HealthFeed) -> APIRouter:
         limit: int = 50,
     ) -> dict[str, Any]:
         return feed.recent_requests(service, min_status, limit)
+
+    return router
+
+
+def build_receiver_router(receiver: TelemetryReceiver) -> APIRouter:
+    """OTLP/HTTP: the other services export their spans and logs here (distributed mode)."""
+    router = APIRouter(prefix="/internal/otlp/v1", include_in_schema=False)
+
+    @router.post("/traces")
+    async def traces(request: Request) -> Response:
+        body, media = receiver.traces(
+            await request.body(),
+            request.headers.get("content-type", ""),
+            request.headers.get("content-encoding", ""),
+        )
+        return Response(body, media_type=media)
+
+    @router.post("/logs")
+    async def logs(request: Request) -> Response:
+        body, media = receiver.logs(
+            await request.body(),
+            request.headers.get("content-type", ""),
+            request.headers.get("content-encoding", ""),
+        )
+        return Response(body, media_type=media)
 
     return router

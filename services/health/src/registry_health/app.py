@@ -20,7 +20,7 @@ from registry_common.http import ServiceClient, build_service_app
 from registry_common.service import ServiceKit
 from registry_common.settings import RuntimeSettings
 from registry_common.telemetry import SPAN_HUB, SpanHub, add_log_sink, remove_log_sink
-from registry_health.api import build_router
+from registry_health.api import build_receiver_router, build_router
 from registry_health.checks import (
     ExternalProbe,
     Peer,
@@ -32,6 +32,7 @@ from registry_health.components import ComponentsBuilder, Thresholds
 from registry_health.config import HealthSettings
 from registry_health.feed import HealthFeed
 from registry_health.handlers import build_handlers
+from registry_health.otlp import TelemetryReceiver
 from registry_health.telemetry_store import (
     Clock,
     LogStore,
@@ -65,12 +66,17 @@ def create_app(
 
     store = RequestStore(capacity=settings.max_request_records, retention=retention, clock=now)
     logs = LogStore(capacity=settings.max_log_records, retention=retention, clock=now)
-    hub = span_hub or SPAN_HUB
     follower: SpanHubFollower | None = None
     if runtime.telemetry_exporter == "inprocess":
+        hub = span_hub or SPAN_HUB
         follower = SpanHubFollower(hub, store)  # every provider of the process writes there
     else:
-        kit.tracer_provider.add_span_processor(SimpleSpanProcessor(RequestStoreExporter(store)))
+        # Distributed: the other services' spans arrive at the OTLP receiver; this service's
+        # own go straight to the same hub and store (besides any exporter it has).
+        hub = span_hub or SpanHub()
+        kit.tracer_provider.add_span_processor(
+            SimpleSpanProcessor(RequestStoreExporter(store, hub=hub))
+        )
 
     owned: list[ServiceClient] = []
     if peers is None:
@@ -118,7 +124,7 @@ def create_app(
         bus=kit.bus,
         bus_timeout=settings.peer_timeout_seconds,
         follower=follower,
-        hub=hub if runtime.telemetry_exporter == "inprocess" else None,
+        hub=hub,
         descriptions=_descriptions(runtime),
     )
     # From now on: logs written before the app starts (other services starting) count too.
@@ -152,6 +158,7 @@ def create_app(
     )
     app.include_router(kit.health_router())
     app.include_router(build_router(feed))
+    app.include_router(build_receiver_router(TelemetryReceiver(hub, store, logs.sink)))
     app.state.kit = kit
     app.state.feed = feed
     return app

@@ -169,7 +169,9 @@ class HealthFeed:
                 "A trace id is 32 hexadecimal digits, as in the X-Trace-Id response header; "
                 f"got {trace_id!r}."
             )
-        spans = self.hub.by_trace(wanted) if self.hub is not None else []
+        found = self.hub.by_trace(wanted) if self.hub is not None else []
+        # A span can arrive twice (its own process kept it, and a collector fanned it back).
+        spans = list({s.context.span_id: s for s in found if s.context is not None}.values())
         tree = trace_tree(wanted, spans, include_asgi_events=include_asgi_events)
         if tree is None:
             raise NotFound(

@@ -267,13 +267,17 @@ class RequestStore:
 
 
 class RequestStoreExporter(SpanExporter):
-    """Hands finished spans to a `RequestStore`; attach it to any tracer provider."""
+    """Hands finished spans to a `RequestStore` (and a `SpanHub`, for trace look-ups, when
+    given); attach it to any tracer provider."""
 
-    def __init__(self, store: RequestStore) -> None:
+    def __init__(self, store: RequestStore, *, hub: SpanHub | None = None) -> None:
         self._store = store
+        self._hub = hub
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         try:
+            if self._hub is not None:
+                self._hub.add(spans)
             self._store.add_spans(spans)
         except Exception:  # telemetry must never break the request that produced it
             return SpanExportResult.FAILURE

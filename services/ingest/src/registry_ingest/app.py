@@ -33,7 +33,7 @@ def create_app(
 ) -> FastAPI:
     runtime = settings.runtime
     kit = ServiceKit.build("ingest", runtime, **overrides)
-    store = blobs or create_blob_store(runtime)
+    store = blobs or create_blob_store(runtime, tracer_provider=kit.tracer_provider)
     kit.checks["blob store"] = store.check
     catalog = Catalog(kit.db)
     source_fetcher = fetcher or SourceFetcher(

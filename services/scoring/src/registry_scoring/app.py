@@ -28,7 +28,7 @@ def create_app(
     runtime = settings.runtime
     kit = ServiceKit.build("scoring", runtime, **overrides)
     store = RatingStore(kit.db)
-    the_blobs = blobs or create_blob_store(runtime)
+    the_blobs = blobs or create_blob_store(runtime, tracer_provider=kit.tracer_provider)
 
     async def parents_net_scores(references: Sequence[str]) -> Mapping[str, float]:
         return await store.net_scores_of(references)

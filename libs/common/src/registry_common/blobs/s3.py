@@ -50,6 +50,7 @@ from botocore.exceptions import (
     PartialCredentialsError,
     ReadTimeoutError,
 )
+from opentelemetry.trace import TracerProvider
 
 from registry_common.aws import aws_client
 from registry_common.blobs.keys import is_reserved, validate_key, validate_prefix
@@ -164,8 +165,10 @@ class S3BlobStore:
         *,
         connect_timeout: float | None = None,
         read_timeout: float | None = None,
+        tracer_provider: TracerProvider | None = None,
     ) -> None:
         self.runtime = runtime
+        self._tracer_provider = tracer_provider
         self.bucket = bucket or runtime.s3_bucket
         self._client_config: dict[str, Any] = {}
         if connect_timeout is not None:
@@ -193,7 +196,12 @@ class S3BlobStore:
                 try:
                     with self._errors():
                         client = await stack.enter_async_context(
-                            aws_client(self.runtime, "s3", **self._client_config)
+                            aws_client(
+                                self.runtime,
+                                "s3",
+                                tracer_provider=self._tracer_provider,
+                                **self._client_config,
+                            )
                         )
                 except BaseException:
                     await stack.aclose()

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
+from opentelemetry.trace import TracerProvider
 
 from registry_common.aws import aws_client
 from registry_common.bus.dispatch import (
@@ -70,6 +71,7 @@ class SnsSqsBus:
         runtime: RuntimeSettings,
         *,
         consumer_tracer_provider: TracerProviderChoice = None,
+        tracer_provider: TracerProvider | None = None,
         logger: Any | None = None,
         wait_time_seconds: int = 20,
         visibility_timeout: int = 60,
@@ -88,6 +90,7 @@ class SnsSqsBus:
         self._runtime = runtime
         self._prefix = runtime.bus_prefix
         self._tracer_choice = consumer_tracer_provider
+        self._tracer_provider = tracer_provider  # SNS/SQS calls inside a trace: child spans
         self._logger = logger
         self._log = logger if logger is not None else get_logger("bus")
         self._wait = wait_time_seconds
@@ -253,12 +256,19 @@ class SnsSqsBus:
                 stack = AsyncExitStack()
                 try:
                     sns = await stack.enter_async_context(
-                        aws_client(self._runtime, "sns", connect_timeout=2, read_timeout=5)
+                        aws_client(
+                            self._runtime,
+                            "sns",
+                            tracer_provider=self._tracer_provider,
+                            connect_timeout=2,
+                            read_timeout=5,
+                        )
                     )
                     sqs = await stack.enter_async_context(
                         aws_client(
                             self._runtime,
                             "sqs",
+                            tracer_provider=self._tracer_provider,
                             connect_timeout=2,
                             read_timeout=self._wait + 10,
                             max_pool_connections=50,
