@@ -1,0 +1,152 @@
+// One typed function per route of the public API (docs/spec/openapi.yaml) and of our
+// documented extensions (docs/api.md). Pages call these, never fetch() directly.
+import type { ApiClient } from "./client";
+import { ApiError } from "./errors";
+import type {
+  Artifact,
+  ArtifactAuditEntry,
+  ArtifactCost,
+  ArtifactLineageGraph,
+  ArtifactMetadata,
+  ArtifactPage,
+  ArtifactQuery,
+  ArtifactType,
+  AuthenticationRequest,
+  DownloadPart,
+  ModelRating,
+  Permission,
+  UserInfo,
+  UserRegistration,
+} from "./types";
+
+type Signal = AbortSignal | undefined;
+const seg = encodeURIComponent;
+
+/** PUT /authenticate: the token ("bearer ...") to send in X-Authorization. */
+export async function authenticate(api: ApiClient, name: string, password: string): Promise<string> {
+  // is_admin is part of the spec's request shape; the registry decides who is an admin.
+  const body: AuthenticationRequest = { user: { name, is_admin: false }, secret: { password } };
+  const { data } = await api.put<string>("/authenticate", { json: body, authenticated: false });
+  return data;
+}
+
+/** Extension GET /users/me: the signed-in user's name, admin flag and permissions. */
+export async function whoAmI(api: ApiClient, token: string, signal?: Signal): Promise<UserInfo> {
+  // The token is not in the session yet, so it is sent explicitly here.
+  return (await api.get<UserInfo>("/users/me", { token, signal })).data;
+}
+
+/** POST /artifacts: one page; send `nextOffset` back for the following one. */
+export async function listArtifacts(
+  api: ApiClient,
+  queries: ArtifactQuery[],
+  offset: string | null,
+  signal?: Signal,
+): Promise<ArtifactPage> {
+  const { data, headers } = await api.post<ArtifactMetadata[]>("/artifacts", {
+    json: queries,
+    query: { offset },
+    signal,
+  });
+  return { items: data, nextOffset: headers.get("offset") };
+}
+
+/** POST /artifact/byRegEx: every match (names and READMEs); no match is an empty list. */
+export async function searchByRegex(api: ApiClient, regex: string, signal?: Signal): Promise<ArtifactMetadata[]> {
+  try {
+    const { data } = await api.post<ArtifactMetadata[]>("/artifact/byRegEx", { json: { regex }, signal });
+    return data;
+  } catch (error) {
+    // The spec answers "no match" with 404; for a search page that is an empty result.
+    if (error instanceof ApiError && error.status === 404) return [];
+    throw error;
+  }
+}
+
+export async function getArtifact(api: ApiClient, type: ArtifactType, id: string, signal?: Signal): Promise<Artifact> {
+  return (await api.get<Artifact>(`/artifacts/${type}/${seg(id)}`, { signal })).data;
+}
+
+export async function getRating(api: ApiClient, id: string, signal?: Signal): Promise<ModelRating> {
+  return (await api.get<ModelRating>(`/artifact/model/${seg(id)}/rate`, { signal })).data;
+}
+
+export async function getCost(
+  api: ApiClient,
+  type: ArtifactType,
+  id: string,
+  dependency: boolean,
+  signal?: Signal,
+): Promise<ArtifactCost> {
+  return (await api.get<ArtifactCost>(`/artifact/${type}/${seg(id)}/cost`, { query: { dependency }, signal })).data;
+}
+
+export async function getLineage(api: ApiClient, id: string, signal?: Signal): Promise<ArtifactLineageGraph> {
+  return (await api.get<ArtifactLineageGraph>(`/artifact/model/${seg(id)}/lineage`, { signal })).data;
+}
+
+export async function getAudit(api: ApiClient, type: ArtifactType, id: string, signal?: Signal): Promise<ArtifactAuditEntry[]> {
+  return (await api.get<ArtifactAuditEntry[]>(`/artifact/${type}/${seg(id)}/audit`, { signal })).data;
+}
+
+export async function checkLicense(api: ApiClient, id: string, githubUrl: string, signal?: Signal): Promise<boolean> {
+  const { data } = await api.post<boolean>(`/artifact/model/${seg(id)}/license-check`, {
+    json: { github_url: githubUrl },
+    signal,
+  });
+  return data;
+}
+
+/**
+ * Extension GET /artifacts/{type}/{id}/download?part=...: the path only. Downloads need the
+ * X-Authorization header, so a plain link cannot fetch them; fetch with the client and save
+ * the blob (phase 2's detail page).
+ */
+export function downloadPath(type: ArtifactType, id: string, part: DownloadPart): string {
+  return `/artifacts/${type}/${seg(id)}/download?part=${part}`;
+}
+
+/** POST /artifact/{type}: register from a URL (201 rated, 202 rating still running). */
+export async function registerArtifact(
+  api: ApiClient,
+  type: ArtifactType,
+  body: { url: string; name?: string; version?: string },
+  signal?: Signal,
+): Promise<{ artifact: Artifact; pending: boolean }> {
+  const { data, status } = await api.post<Artifact>(`/artifact/${type}`, { json: body, signal });
+  return { artifact: data, pending: status === 202 };
+}
+
+export async function deleteArtifact(api: ApiClient, type: ArtifactType, id: string): Promise<void> {
+  await api.delete(`/artifacts/${type}/${seg(id)}`);
+}
+
+/** Extension GET /users (admin). */
+export async function listUsers(api: ApiClient, signal?: Signal): Promise<UserInfo[]> {
+  return (await api.get<UserInfo[]>("/users", { signal })).data;
+}
+
+/** Extension POST /users (admin). */
+export async function createUser(api: ApiClient, body: UserRegistration): Promise<UserInfo> {
+  return (await api.post<UserInfo>("/users", { json: body })).data;
+}
+
+/** Extension PUT /users/{name}/permissions (admin): revokes the user's tokens. */
+export async function setPermissions(
+  api: ApiClient,
+  name: string,
+  permissions: Permission[],
+  isAdmin: boolean,
+): Promise<UserInfo> {
+  return (await api.put<UserInfo>(`/users/${seg(name)}/permissions`, { json: { permissions, is_admin: isAdmin } })).data;
+}
+
+/** Extension DELETE /users/{name}: yourself, or anyone if you are an admin. */
+export async function deleteUser(api: ApiClient, name: string): Promise<void> {
+  await api.delete(`/users/${seg(name)}`);
+}
+
+/** DELETE /reset (admin). */
+export async function resetRegistry(api: ApiClient): Promise<void> {
+  await api.delete("/reset");
+}

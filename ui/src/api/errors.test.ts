@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { errorFromResponse } from "./errors";
+
+describe("error bodies", () => {
+  it("shows the registry's sentence and its trace id", () => {
+    const error = errorFromResponse(400, { detail: "Version 'latest' is not a range.", code: "bad_request", trace_id: "abc" }, "hdr");
+    expect(error.message).toBe("Version 'latest' is not a range.");
+    expect(error.traceId).toBe("abc");
+    expect(error.code).toBe("bad_request");
+    expect(error.sessionEnded).toBe(false);
+  });
+
+  it("falls back to the header's trace id and a sentence per status", () => {
+    const error = errorFromResponse(502, null, "t-1");
+    expect(error.message).toMatch(/external service/);
+    expect(error.traceId).toBe("t-1");
+    expect(errorFromResponse(418, "teapot", null).message).toBe("The registry answered 418.");
+  });
+
+  it("403 means the session ended", () => {
+    expect(errorFromResponse(403, { detail: "Token expired." }, null).sessionEnded).toBe(true);
+  });
+});

@@ -1,0 +1,140 @@
+// Shapes of the public API, after docs/spec/openapi.yaml (component names kept) and our
+// documented extensions (docs/api.md). The UI talks to nothing else.
+
+export const ARTIFACT_TYPES = ["model", "dataset", "code"] as const;
+export type ArtifactType = (typeof ARTIFACT_TYPES)[number];
+
+export function isArtifactType(value: string): value is ArtifactType {
+  return (ARTIFACT_TYPES as readonly string[]).includes(value);
+}
+
+export interface ArtifactMetadata {
+  name: string;
+  id: string;
+  type: ArtifactType;
+}
+
+export interface ArtifactData {
+  url: string;
+  /** Set by the registry in responses: where the bundle downloads from. */
+  download_url?: string;
+}
+
+export interface Artifact {
+  metadata: ArtifactMetadata;
+  data: ArtifactData;
+}
+
+export interface ArtifactQuery {
+  /** Exact name, or "*" for every artifact. */
+  name: string;
+  types?: ArtifactType[];
+  /** Extension: 1.2.3, 1.2.3-2.1.0, ~1.2.0 or ^1.2.0 (npm semver). */
+  version?: string;
+}
+
+export interface ArtifactRegEx {
+  regex: string;
+}
+
+/** One page of POST /artifacts: the items and the `offset` header for the next page. */
+export interface ArtifactPage {
+  items: ArtifactMetadata[];
+  nextOffset: string | null;
+}
+
+export type Permission = "upload" | "search" | "download";
+export const PERMISSIONS: readonly Permission[] = ["search", "upload", "download"];
+
+/** Extension: GET /users, POST /users, GET /users/me. */
+export interface UserInfo {
+  name: string;
+  is_admin: boolean;
+  permissions: string[];
+}
+
+export interface AuthenticationRequest {
+  user: { name: string; is_admin: boolean };
+  secret: { password: string };
+}
+
+/** Extension: POST /users. */
+export interface UserRegistration extends AuthenticationRequest {
+  permissions: Permission[];
+}
+
+export interface SizeScore {
+  raspberry_pi: number;
+  jetson_nano: number;
+  desktop_pc: number;
+  aws_server: number;
+}
+
+/** GET /artifact/model/{id}/rate: every sub-score in [0, 1] with its latency in seconds. */
+export interface ModelRating {
+  name: string;
+  category: string;
+  net_score: number;
+  net_score_latency: number;
+  ramp_up_time: number;
+  ramp_up_time_latency: number;
+  bus_factor: number;
+  bus_factor_latency: number;
+  performance_claims: number;
+  performance_claims_latency: number;
+  license: number;
+  license_latency: number;
+  dataset_and_code_score: number;
+  dataset_and_code_score_latency: number;
+  dataset_quality: number;
+  dataset_quality_latency: number;
+  code_quality: number;
+  code_quality_latency: number;
+  reproducibility: number;
+  reproducibility_latency: number;
+  reviewedness: number;
+  reviewedness_latency: number;
+  tree_score: number;
+  tree_score_latency: number;
+  size_score: SizeScore;
+  size_score_latency: number;
+}
+
+/** GET /artifact/{type}/{id}/cost: per artifact id, sizes in MB. */
+export type ArtifactCost = Record<string, { standalone_cost?: number; total_cost: number }>;
+
+export interface ArtifactLineageNode {
+  artifact_id: string;
+  name: string;
+  source: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface ArtifactLineageEdge {
+  from_node_artifact_id: string;
+  to_node_artifact_id: string;
+  relationship: string;
+}
+
+export interface ArtifactLineageGraph {
+  nodes: ArtifactLineageNode[];
+  edges: ArtifactLineageEdge[];
+}
+
+export interface ArtifactAuditEntry {
+  user: { name: string; is_admin: boolean };
+  date: string;
+  artifact: ArtifactMetadata;
+  action: "CREATE" | "UPDATE" | "DOWNLOAD" | "RATE" | "AUDIT";
+}
+
+/** Extension: the parts GET /artifacts/{type}/{id}/download?part= serves. */
+export const DOWNLOAD_PARTS = ["full", "weights", "config", "card"] as const;
+export type DownloadPart = (typeof DOWNLOAD_PARTS)[number];
+
+/** The gateway's error body (docs/api.md § Conventions). */
+export interface ErrorBody {
+  detail?: unknown;
+  code?: string;
+  trace_id?: string;
+}
