@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
+import httpx
+import orjson
 import pytest
 
 from tests.harness.distributed import DistributedRegistry
+from tests.harness.registry import DEFAULT_PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -131,3 +135,102 @@ def test_models_are_rated_traced_and_linked_across_processes(
                 service,
                 [c.get("issues") for c in health.json()["components"] if c["id"] == service],
             )
+
+
+def _wait_for_trace(
+    admin: httpx.Client, trace_id: str, services: set[str], timeout: float = 30
+) -> dict[str, Any]:
+    """Spans reach the health service in batches from each process, each when it ends (the
+    gateway's own request span last): poll until every expected service has reported and the
+    tree is whole (one root), or give up."""
+    deadline = time.monotonic() + timeout
+    tree: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        answer = admin.get(f"/health/traces/{trace_id}")
+        if answer.status_code == 200:
+            tree = answer.json()
+            roots = [span for span in tree["spans"] if span["depth"] == 0]
+            if services <= set(tree["services"]) and len(roots) == 1:
+                return tree
+        time.sleep(0.3)
+    return tree
+
+
+def test_one_upload_is_one_trace_across_processes_with_its_logs(
+    distributed_registry: DistributedRegistry,
+) -> None:
+    """R13 in distributed mode: spans and logs of every process reach the health service
+    (OTLP), so operations staff follow one request from the gateway through auth and ingest
+    into the bus consumers, with its database and AWS calls, and read its log lines."""
+    token = distributed_registry.admin_token()
+    with distributed_registry.admin() as admin:
+        created = admin.post(
+            "/artifact/model", json={"url": "https://huggingface.co/google-bert/bert-base-uncased"}
+        )
+        assert created.status_code == 201, created.text
+        trace_id = created.headers["X-Trace-Id"]
+        artifact_id = created.json()["metadata"]["id"]
+
+        wanted = {"gateway", "auth", "ingest", "scoring", "lineage"}
+        tree = _wait_for_trace(admin, trace_id, wanted)
+        assert wanted <= set(tree.get("services", [])), tree.get("services")
+        spans = tree["spans"]
+        # One tree: a single root, the gateway's request; every other span's parent is held.
+        ids = {span["span_id"] for span in spans}
+        roots = [span for span in spans if span["depth"] == 0]
+        assert [(r["service"], r["kind"]) for r in roots] == [("gateway", "server")], [
+            (s["depth"], s["service"], s["kind"], s["name"], s["parent_span_id"]) for s in spans
+        ]
+        assert all(span["parent_span_id"] in ids for span in spans if span["depth"] > 0)
+        consumers = {s["service"] for s in spans if s["kind"] == "consumer"}
+        assert {"scoring", "lineage"} <= consumers
+
+        # Database queries and AWS calls are child spans, without values or secrets.
+        queries = [
+            s
+            for s in spans
+            if "db.system" in s["attributes"] or "db.system.name" in s["attributes"]
+        ]
+        assert {s["service"] for s in queries} >= {"auth", "ingest"}
+        aws_calls = {
+            (s["attributes"]["rpc.service"], s["attributes"]["rpc.method"])
+            for s in spans
+            if s["attributes"].get("rpc.system") == "aws-api"
+        }
+        assert ("S3", "PutObject") in aws_calls
+        assert ("SNS", "Publish") in aws_calls
+        shown = orjson.dumps([s["attributes"] for s in spans]).decode()
+        assert token.split()[-1] not in shown
+        assert DEFAULT_PASSWORD not in shown
+        assert "testing" not in shown  # the AWS credentials
+        for query in queries:
+            statement = str(query["attributes"].get("db.statement", ""))
+            assert artifact_id not in statement
+            assert "bert-base-uncased" not in statement
+
+        # Log records are shipped every second, each process on its own: poll for them too.
+        logged = {"gateway", "auth", "ingest", "scoring", "lineage"}
+        deadline = time.monotonic() + 15
+        while True:
+            logs = admin.get("/health/logs", params={"trace_id": trace_id, "limit": 1000}).json()
+            by_service = {record["service"] for record in logs["records"]}
+            if logged <= by_service or time.monotonic() > deadline:
+                break
+            time.sleep(0.3)
+        assert logged <= by_service, by_service
+        assert all(record["trace_id"] == trace_id for record in logs["records"])
+        ingest_logs = admin.get("/health/logs", params={"service": "ingest"}).json()
+        assert any(r["event"] == "ingest.artifact.stored" for r in ingest_logs["records"])
+
+        # Request metrics for every service, not only the health service's own.
+        assert admin.get(f"/artifact/model/{artifact_id}/rate").status_code == 200
+        assert admin.get(f"/artifact/model/{artifact_id}/lineage").status_code == 200
+        deadline = time.monotonic() + 15
+        metrics: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            document = admin.get("/health/components", params={"windowMinutes": 5}).json()
+            metrics = {c["id"]: c.get("metrics", {}) for c in document["components"]}
+            if all(metrics[s].get("requests", 0) > 0 for s in wanted):
+                break
+            time.sleep(0.3)
+        assert {s: metrics[s].get("requests", 0) > 0 for s in wanted} == dict.fromkeys(wanted, True)

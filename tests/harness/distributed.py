@@ -1,5 +1,11 @@
 """The distributed topology on loopback: six service processes, an AWS API emulator
-process (SNS/SQS/S3), and a real PostgreSQL server. Seven processes plus PostgreSQL."""
+process (SNS/SQS/S3), and a real PostgreSQL server. Seven processes plus PostgreSQL.
+
+Telemetry as in production without a collector: every service exports its spans and ships
+its logs over OTLP/HTTP to the health service's receiver (`/internal/otlp`), which answers
+trace look-ups, request metrics and log searches for all of them. SNS and SQS may be
+reached through their own endpoint (`bus_endpoint`: a proxy a test can cut) while S3 stays
+on the emulator: botocore's per-service `AWS_ENDPOINT_URL_<SERVICE>` variables."""
 
 from __future__ import annotations
 
@@ -9,7 +15,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +36,7 @@ SERVICES = ("auth", "ingest", "scoring", "lineage", "health", "gateway")
 class DistributedRegistry(RunningRegistry):
     log_dir: Path = field(default_factory=Path)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    aws_url: str = ""
 
     def log_records(self, service: str) -> list[dict[str, object]]:
         path = self.log_dir / f"{service}.log"
@@ -78,7 +86,22 @@ def distributed_registry(
     fake_github: FakeGitHub,
 ) -> Iterator[DistributedRegistry]:
     """Started once per test module: the topology takes seconds to come up."""
-    tmp_path = tmp_path_factory.mktemp("distributed")
+    with distributed(
+        tmp_path_factory.mktemp("distributed"), postgres_server, fake_hub, fake_github
+    ) as registry:
+        yield registry
+
+
+@contextmanager
+def distributed(
+    tmp_path: Path,
+    postgres_server: PostgresHandle,
+    fake_hub: FakeHub,
+    fake_github: FakeGitHub,
+    *,
+    bus_endpoint: Callable[[str], str] | None = None,
+) -> Iterator[DistributedRegistry]:
+    """The topology; `bus_endpoint(aws_url)` gives the URL SNS and SQS are reached at."""
     processes: dict[str, subprocess.Popen[bytes]] = {}
     log_dir = tmp_path / "logs"
     log_dir.mkdir()
@@ -94,6 +117,7 @@ def distributed_registry(
 
         ports = {name: free_port() for name in SERVICES}
         internal_token = secrets.token_urlsafe(24)
+        bus_url = bus_endpoint(aws_url) if bus_endpoint else aws_url
         env = {
             **os.environ,
             "AWS_ACCESS_KEY_ID": "testing",
@@ -108,8 +132,15 @@ def distributed_registry(
             "REGISTRY_BUS_BACKEND": "sns-sqs",
             "REGISTRY_BUS_PREFIX": f"t{uuid.uuid4().hex[:8]}",
             "REGISTRY_BUS_WAIT_SECONDS": "1",
-            "REGISTRY_AWS_ENDPOINT_URL": aws_url,
-            "REGISTRY_TELEMETRY_EXPORTER": "none",
+            # Per AWS service (REGISTRY_AWS_ENDPOINT_URL would override all of them).
+            "AWS_ENDPOINT_URL_S3": aws_url,
+            "AWS_ENDPOINT_URL_SNS": bus_url,
+            "AWS_ENDPOINT_URL_SQS": bus_url,
+            "AWS_ENDPOINT_URL_CLOUDWATCH": aws_url,
+            "REGISTRY_TELEMETRY_EXPORTER": "otlp",
+            "REGISTRY_LOG_EXPORTER": "otlp",
+            "REGISTRY_OTLP_ENDPOINT": f"http://127.0.0.1:{ports['health']}/internal/otlp",
+            "OTEL_BSP_SCHEDULE_DELAY": "200",  # export spans within 0.2 s, not 5 s
             "REGISTRY_LOG_DIR": str(log_dir),
             "HEALTH_PUBLIC_URL": f"http://127.0.0.1:{ports['gateway']}",
             **{
@@ -124,10 +155,12 @@ def distributed_registry(
                 for name in SERVICES
             },
         }
+        # The receiver keeps its own spans in-process; it does not export to itself.
+        own = {"health": {"REGISTRY_TELEMETRY_EXPORTER": "none"}}
         for name in SERVICES:
             processes[name] = subprocess.Popen(
                 [sys.executable, "-m", f"registry_{name}"],
-                env={**env, "PORT": str(ports[name])},
+                env={**env, **own.get(name, {}), "PORT": str(ports[name])},
                 stdout=(log_dir / f"{name}.out").open("wb"),
                 stderr=subprocess.STDOUT,
             )
@@ -144,6 +177,7 @@ def distributed_registry(
             data_dir=tmp_path / "data",
             log_dir=log_dir,
             processes=processes,
+            aws_url=aws_url,
         )
     finally:
         _stop(processes)
