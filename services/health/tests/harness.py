@@ -169,7 +169,9 @@ class Running:
 
 
 @asynccontextmanager
-async def running_health(tmp_path: Path, **settings: Any) -> AsyncIterator[Running]:
+async def running_health(
+    tmp_path: Path, *, metric_sink: Any = None, **settings: Any
+) -> AsyncIterator[Running]:
     """The health service with every peer healthy; tests then break things."""
     clock = Clock(time.time())
     peers = {name: PeerBehaviour() for name in PEERS}
@@ -197,6 +199,7 @@ async def running_health(tmp_path: Path, **settings: Any) -> AsyncIterator[Runni
         clock=clock,
         span_hub=hub,
         bus=bus,
+        metric_sink=metric_sink,
     )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

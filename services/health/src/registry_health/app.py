@@ -28,6 +28,7 @@ from registry_health.checks import (
     interpret_github,
     interpret_hub,
 )
+from registry_health.cloudwatch import CloudWatchPublisher, CloudWatchSink, MetricSink
 from registry_health.components import ComponentsBuilder, Thresholds
 from registry_health.config import HealthSettings
 from registry_health.feed import HealthFeed
@@ -49,14 +50,16 @@ def create_app(
     http_client: httpx.AsyncClient | None = None,
     clock: Clock | None = None,
     span_hub: SpanHub | None = None,
+    metric_sink: MetricSink | None = None,
     **overrides: Any,
 ) -> FastAPI:
     """`peers`: the services to check, by name: a client of each one's `/internal/health`, or
     an async function returning the same body (None: one client per `HEALTH_*_URL`). The
     dict is kept, not copied: entries added later (the gateway, built after this app) are
     checked too. Clients passed in are the caller's to close. `http_client`: for the Hugging
-    Face and GitHub checks. `clock`, `span_hub`: for tests. `overrides` go to
-    `ServiceKit.build` (`bus=`, `tracer_provider=`)."""
+    Face and GitHub checks. `clock`, `span_hub`: for tests. `metric_sink`: where the
+    CloudWatch publisher (`HEALTH_CLOUDWATCH_METRICS`) puts its data (default: CloudWatch).
+    `overrides` go to `ServiceKit.build` (`bus=`, `tracer_provider=`)."""
     runtime = settings.runtime
     kit = ServiceKit.build("health", runtime, **overrides)
     for event_cls, handler in build_handlers(kit.log).items():
@@ -129,20 +132,31 @@ def create_app(
     )
     # From now on: logs written before the app starts (other services starting) count too.
     add_log_sink(logs.sink)
+    publisher: CloudWatchPublisher | None = None
+    if settings.cloudwatch_metrics:
+        publisher = CloudWatchPublisher(
+            feed,
+            metric_sink or CloudWatchSink(runtime),
+            namespace=settings.cloudwatch_namespace,
+            interval=settings.cloudwatch_interval_seconds,
+            log=kit.log,
+        )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        syncing: asyncio.Task[None] | None = None
+        tasks: list[asyncio.Task[None]] = []
         try:
             async with kit.running():
                 if follower is not None:
-                    syncing = asyncio.create_task(feed.run_sync(settings.sync_interval_seconds))
+                    tasks.append(asyncio.create_task(feed.run_sync(settings.sync_interval_seconds)))
+                if publisher is not None:
+                    tasks.append(asyncio.create_task(publisher.run()))
                 yield
         finally:
-            if syncing is not None:
-                syncing.cancel()
+            for task in tasks:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await syncing
+                    await task
             for client in owned:
                 await client.aclose()
             if http_client is None:
@@ -161,6 +175,7 @@ def create_app(
     app.include_router(build_receiver_router(TelemetryReceiver(hub, store, logs.sink)))
     app.state.kit = kit
     app.state.feed = feed
+    app.state.cloudwatch = publisher
     return app
 
 

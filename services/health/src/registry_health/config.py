@@ -62,6 +62,13 @@ class HealthSettings(BaseSettings):
         default=2.0, gt=0, description="How often finished spans are read from the span hub."
     )
 
+    # CloudWatch metrics (AWS): the feed's figures every minute (docs/observability.md).
+    cloudwatch_metrics: bool = Field(
+        default=False, description="Publish the feed's figures to CloudWatch (PutMetricData)."
+    )
+    cloudwatch_namespace: str = "Registry"
+    cloudwatch_interval_seconds: float = Field(default=60.0, gt=0)
+
     def peer_urls(self) -> dict[str, str]:
         urls = {
             "gateway": self.gateway_url,
