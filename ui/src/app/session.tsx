@@ -26,6 +26,8 @@ export type Capability = Permission | "admin";
 
 interface SessionContextValue {
   session: Session | null;
+  /** Why the last session ended (and where the user was): what the sign-in page says. */
+  ended: SignInState | null;
   api: ApiClient;
   signIn: (name: string, password: string) => Promise<Session>;
   signOut: (reason?: SignInReason) => void;
@@ -63,6 +65,7 @@ export function allows(session: Session | null, capability: Capability): boolean
  */
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<Session | null>(load);
+  const [ended, setEnded] = useState<SignInState | null>(null);
   const tokenRef = useRef<string | null>(session?.token ?? null);
   const navigate = useNavigate();
   const location = useLocation();
@@ -78,11 +81,14 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const signOut = useCallback(
     (reason: SignInReason = "signed-out") => {
-      // The API has no route that revokes a token: it is dropped here and expires on its own.
-      store(null);
       const here = locationRef.current;
       const state: SignInState = { reason };
       if (reason !== "signed-out") state.from = here.pathname + here.search;
+      // Set with the session in one render: a protected page still on screen redirects with
+      // this reason (RequireAuth) rather than a generic "please sign in".
+      setEnded(state);
+      // The API has no route that revokes a token: it is dropped here and expires on its own.
+      store(null);
       navigate("/signin", { state, replace: reason !== "signed-out" });
     },
     [navigate, store],
@@ -105,6 +111,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       const token = await authenticate(api, name, password);
       const user = await whoAmI(api, token);
       const next = { token, user };
+      setEnded(null);
       store(next);
       return next;
     },
@@ -113,7 +120,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const can = useCallback((capability: Capability) => allows(session, capability), [session]);
 
-  const value = useMemo(() => ({ session, api, signIn, signOut, can }), [session, api, signIn, signOut, can]);
+  const value = useMemo(
+    () => ({ session, ended, api, signIn, signOut, can }),
+    [session, ended, api, signIn, signOut, can],
+  );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 

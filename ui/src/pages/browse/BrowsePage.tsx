@@ -115,7 +115,12 @@ export function BrowsePage() {
         />
       </div>
 
-      <section aria-labelledby="results-heading" aria-busy={results.status === "loading"}>
+      <section
+        aria-labelledby="results-heading"
+        aria-busy={results.status === "loading"}
+        // Which query the shown results answer (tests wait for it; handy when debugging).
+        data-results-for={results.status === "loading" ? undefined : key}
+      >
         <h2 id="results-heading" ref={resultsHeading} tabIndex={-1}>
           {state.mode === "regex" ? "Search results" : "Artifacts"}
         </h2>
