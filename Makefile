@@ -11,17 +11,49 @@ COVERAGE_FLOOR ?= 60
 PACKAGES := -p registry_common -p registry_gateway -p registry_auth -p registry_ingest \
             -p registry_scoring -p registry_lineage -p registry_health
 
-.PHONY: help install run test lint typecheck unit
+# The web UI (ui/): npm ci only when the lockfile changed (stamp file), the build only when a
+# source changed. The browser tests need Debian's chromium (never a downloaded browser).
+UI_STAMP := ui/node_modules/.package-lock.stamp
+UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/package.json \
+              ui/vite.config.ts ui/tsconfig.json ui/tsconfig.node.json
+APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
+
+.PHONY: help install run test lint typecheck unit ui ui-unit ui-test ui-screenshots chromium
 
 help:
 	@echo "make run   - start the whole registry on http://127.0.0.1:$(PORT) (embedded defaults)"
 	@echo "make test  - lint, type-check and run the full test suite with coverage"
+	@echo "make ui    - build the web UI (ui/dist), served by the registry at /ui/"
+	@echo "make ui-test / ui-screenshots - browser tests; the latter also writes docs/ui/*.png"
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
 	@$(UV) sync --frozen --all-packages --quiet
 
-run: install
+$(UI_STAMP): ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+ui/dist/index.html: $(UI_STAMP) $(UI_SOURCES)
+	cd ui && npm run build --silent
+
+ui: ui/dist/index.html
+
+ui-unit: $(UI_STAMP)
+	cd ui && npm test --silent
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  $(APT_GET) update -qq && $(APT_GET) install -y -qq chromium chromium-driver >/dev/null; }
+
+ui-test: install ui chromium
+	$(UV) run --frozen pytest tests/ui $(PYTEST_ARGS)
+
+ui-screenshots: install ui chromium
+	UI_SCREENSHOT_DIR=$(CURDIR)/docs/ui $(UV) run --frozen pytest tests/ui $(PYTEST_ARGS)
+
+run: install ui
 	PORT=$(PORT) REGISTRY_DATA_DIR=$(REGISTRY_DATA_DIR) $(UV) run --frozen python -m registry_gateway.embedded
 
 lint: install
@@ -31,7 +63,7 @@ lint: install
 typecheck: install
 	$(UV) run --frozen mypy $(PACKAGES)
 
-test: lint typecheck
+test: lint typecheck ui ui-unit chromium
 	$(UV) run --frozen pytest --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR) $(PYTEST_ARGS)
 
 unit: install
