@@ -37,6 +37,7 @@ class DistributedRegistry(RunningRegistry):
     log_dir: Path = field(default_factory=Path)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     aws_url: str = ""
+    env: dict[str, str] = field(default_factory=dict)
 
     def log_records(self, service: str) -> list[dict[str, object]]:
         path = self.log_dir / f"{service}.log"
@@ -178,6 +179,7 @@ def distributed(
             log_dir=log_dir,
             processes=processes,
             aws_url=aws_url,
+            env=env,
         )
     finally:
         _stop(processes)
