@@ -143,6 +143,10 @@ def test_trace_lookup_and_logs_for_operations_staff(admin: httpx.Client, bert: s
     trace_id = rated.headers["X-Trace-Id"]
     trace = admin.get(f"/health/traces/{trace_id}")
     assert trace.status_code == 200, trace.text
+    # The database queries of the request are child spans (token check, rating read).
+    queries = [s for s in trace.json()["spans"] if s["attributes"].get("db.system") == "sqlite"]
+    assert queries
+    assert all(s["parent_span_id"] is not None and s["kind"] == "client" for s in queries)
     logs = admin.get("/health/logs", params={"trace_id": trace_id})
     assert logs.status_code == 200
     summary = admin.get("/health/summary")
