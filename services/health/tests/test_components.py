@@ -333,6 +333,24 @@ async def test_timelines_cover_the_window_in_at_most_sixty_buckets(tmp_path: Pat
     assert day_requests[-1]["value"] == round(5 / 24, 3)  # 24-minute buckets, per minute
 
 
+async def test_service_timelines_give_the_p95_latency_of_each_bucket(tmp_path: Path) -> None:
+    async with running_health(tmp_path) as health:
+        now = health.clock.now
+        health.feed.store.add(
+            [record(now - 90, service="ingest", duration_ms=float(ms)) for ms in range(1, 21)]
+            + [record(now - 30, service="ingest", duration_ms=7)]
+        )
+        ingest = await health.component("ingest", includeTimeline="true")
+        bus = await health.component("event-bus", includeTimeline="true")
+    latency = [e for e in ingest["timeline"] if e["unit"] == "p95 ms"]
+    # Only buckets that timed a request have a latency entry: a quiet minute is unknown, not 0.
+    assert [e["value"] for e in latency] == [19.0, 7.0]
+    requests = [e for e in ingest["timeline"] if e["unit"] == "requests/min"]
+    assert [e["bucket"] for e in latency] == [e["bucket"] for e in requests[-2:]]
+    assert "p95 ms" not in {e["unit"] for e in bus["timeline"]}
+    assert_valid("HealthComponentDetail", ingest)
+
+
 async def test_log_references_are_absolute_links_to_the_public_log_route(tmp_path: Path) -> None:
     async with running_health(tmp_path) as health:
         health.feed.logs_store.sink({"service": "ingest", "event": "ingest.started"})

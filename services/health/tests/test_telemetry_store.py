@@ -90,6 +90,19 @@ def test_bucketize_places_each_record_in_its_bucket() -> None:
     assert buckets[0].errors_per_minute == 1.0
 
 
+def test_each_bucket_has_the_p95_latency_of_its_timed_requests() -> None:
+    start = T0 - 180  # three 1-minute buckets
+    first = [record(start + 5, duration_ms=float(ms)) for ms in range(1, 101)]  # 1..100 ms
+    second = [
+        record(start + 65, duration_ms=40),
+        record(start + 70, method="POST", duration_ms=90_000),  # exempt: counted, not timed
+    ]
+    buckets = bucketize(first + second, start, T0, 60, latency_exempt=lambda r: r.method == "POST")
+    assert [b.p95_ms for b in buckets] == [95, 40, None]  # no requests: unknown, not 0
+    assert buckets[1].count == 2
+    assert bucketize(second, start, T0, 60)[1].p95_ms == 90_000  # nothing exempt
+
+
 def test_rates_are_per_minute_when_buckets_are_wider() -> None:
     start = T0 - 1440 * 60  # 24-minute buckets
     buckets = bucketize([record(start + 10) for _ in range(48)], start, T0, 24 * 60)

@@ -179,7 +179,9 @@ class ComponentsBuilder:
                 name, obs, records, window_minutes=window_minutes, base_url=base_url
             )
             if include_timeline:
-                entry["timeline"] = self.timeline(records, obs, "requests/min", "errors/min")
+                entry["timeline"] = self.timeline(
+                    records, obs, "requests/min", "errors/min", latency_unit="p95 ms"
+                )
             if stats.last_at is not None:
                 last_event[name] = stats.last_at
             components.append(entry)
@@ -215,11 +217,23 @@ class ComponentsBuilder:
         }
 
     def timeline(
-        self, records: Sequence[RequestRecord], obs: Observations, unit: str, error_unit: str
+        self,
+        records: Sequence[RequestRecord],
+        obs: Observations,
+        unit: str,
+        error_unit: str,
+        *,
+        latency_unit: str | None = None,
     ) -> list[dict[str, Any]]:
+        """Per bucket: the rate, the error rate and (with `latency_unit`) the p95 latency of
+        the requests timed as the p95 metric times them; a bucket without any has no latency
+        entry (unknown, not 0)."""
         seconds = bucket_seconds_for(obs.window_seconds)
         entries: list[dict[str, Any]] = []
-        for bucket in bucketize(records, obs.window_start, obs.now, seconds):
+        buckets = bucketize(
+            records, obs.window_start, obs.now, seconds, latency_exempt=self.thresholds.exempt
+        )
+        for bucket in buckets:
             entries.append(
                 {"bucket": iso(bucket.start), "value": round(bucket.per_minute, 3), "unit": unit}
             )
@@ -230,6 +244,14 @@ class ComponentsBuilder:
                     "unit": error_unit,
                 }
             )
+            if latency_unit is not None and bucket.p95_ms is not None:
+                entries.append(
+                    {
+                        "bucket": iso(bucket.start),
+                        "value": round(bucket.p95_ms, 1),
+                        "unit": latency_unit,
+                    }
+                )
         return entries
 
     def request_metrics(self, stats: RequestStats, window_minutes: int) -> Metrics:

@@ -395,6 +395,7 @@ class Bucket:
     seconds: int
     count: int
     errors: int
+    p95_ms: float | None = None  # of the bucket's timed requests; None when there were none
 
     @property
     def per_minute(self) -> float:
@@ -406,13 +407,20 @@ class Bucket:
 
 
 def bucketize(
-    records: Iterable[RequestRecord], start: float, end: float, seconds: int
+    records: Iterable[RequestRecord],
+    start: float,
+    end: float,
+    seconds: int,
+    latency_exempt: Callable[[RequestRecord], bool] | None = None,
 ) -> list[Bucket]:
     """Buckets of `seconds` from `start` to `end` (the last one may be cut short by `end`;
-    it is still reported per minute of its full size)."""
+    it is still reported per minute of its full size). Each bucket's `p95_ms` is the
+    nearest-rank 95th percentile of its requests' durations, leaving out those
+    `latency_exempt` names (as `summarize` does)."""
     count = max(1, math.ceil((end - start) / seconds))
     totals = [0] * count
     errors = [0] * count
+    timed: list[list[float]] = [[] for _ in range(count)]
     last = count - 1
     for record in records:
         at = record.at
@@ -422,8 +430,16 @@ def bucketize(
         totals[index] += 1
         if record.status >= 500:
             errors[index] += 1
+        if latency_exempt is None or not latency_exempt(record):
+            timed[index].append(record.duration_ms)
     return [
-        Bucket(start=start + i * seconds, seconds=seconds, count=totals[i], errors=errors[i])
+        Bucket(
+            start=start + i * seconds,
+            seconds=seconds,
+            count=totals[i],
+            errors=errors[i],
+            p95_ms=percentile(timed[i], 95),
+        )
         for i in range(count)
     ]
 
