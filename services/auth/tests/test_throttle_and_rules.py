@@ -98,6 +98,12 @@ def test_bad_names(name: str) -> None:
         check_name(name)
 
 
+@pytest.mark.parametrize("name", ["me", "Me"])
+def test_reserved_names_say_why(name: str) -> None:
+    with pytest.raises(BadRequest, match="reserved"):
+        check_name(name)
+
+
 def test_permissions_are_checked_and_normalized() -> None:
     assert check_permissions(["search", "upload", "search"]) == ["search", "upload"]
     with pytest.raises(BadRequest, match="is_admin"):

@@ -7,6 +7,9 @@ from registry_common.errors import BadRequest
 PERMISSIONS = ("upload", "search", "download")
 MIN_PASSWORD_LENGTH = 12
 MAX_FIELD_LENGTH = 255
+# Names the gateway's routes use for something else: `GET /users/me` is the caller, so a user
+# named "me" could never be addressed by name.
+RESERVED_NAMES = frozenset({"me"})
 
 
 def check_name(name: str) -> str:
@@ -16,6 +19,8 @@ def check_name(name: str) -> str:
         raise BadRequest(f"The user name is longer than {MAX_FIELD_LENGTH} characters.")
     if any(ord(c) < 32 for c in name):
         raise BadRequest("The user name must not contain control characters.")
+    if name.lower() in RESERVED_NAMES:
+        raise BadRequest(f"The user name {name!r} is reserved (/users/me means the caller).")
     return name
 
 
