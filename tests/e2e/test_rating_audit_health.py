@@ -147,8 +147,13 @@ def test_trace_lookup_and_logs_for_operations_staff(admin: httpx.Client, bert: s
     queries = [s for s in trace.json()["spans"] if s["attributes"].get("db.system") == "sqlite"]
     assert queries
     assert all(s["parent_span_id"] is not None and s["kind"] == "client" for s in queries)
-    logs = admin.get("/health/logs", params={"trace_id": trace_id})
+    logs = admin.get("/health/logs", params={"trace_id": trace_id, "sinceMinutes": 60})
     assert logs.status_code == 200
+    assert logs.json()["filters"]["since_minutes"] == 60
+    recent = admin.get("/health/requests", params={"service": "gateway", "limit": 500})
+    assert recent.status_code == 200, recent.text
+    assert trace_id in {r["trace_id"] for r in recent.json()["requests"]}
+    assert admin.get("/health/requests", params={"minStatus": 600}).status_code == 400
     summary = admin.get("/health/summary")
     assert summary.status_code == 200
     jsonschema.validate(summary.json(), _spec_schema("HealthSummaryResponse"))

@@ -166,6 +166,7 @@ def build_router(service: GatewayService) -> APIRouter:
         trace_id: str | None = None,
         contains: str | None = None,
         limit: Annotated[int, Query(ge=1, le=5000)] = 200,
+        sinceMinutes: Annotated[int | None, Query(ge=1, le=1440)] = None,
     ) -> Any:
         params = {
             "service": service_name,
@@ -173,10 +174,27 @@ def build_router(service: GatewayService) -> APIRouter:
             "trace_id": trace_id,
             "contains": contains,
             "limit": limit,
+            "sinceMinutes": sinceMinutes,
         }
         return await service.health_document(
             "/internal/logs", {k: v for k, v in params.items() if v is not None}
         )
+
+    @router.get(
+        "/health/requests",
+        summary="The newest requests with status, latency and trace id (extension; admin).",
+        responses=responses(400, 401, 403),
+    )
+    async def health_requests(
+        caller: Annotated[Caller, require("admin")],
+        service_name: Annotated[str | None, Query(alias="service")] = None,
+        minStatus: Annotated[int, Query(ge=0, le=599)] = 0,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    ) -> Any:
+        params: dict[str, Any] = {"minStatus": minStatus, "limit": limit}
+        if service_name is not None:
+            params["service"] = service_name
+        return await service.health_document("/internal/requests", params)
 
     @router.get(
         "/tracks",
