@@ -9,7 +9,7 @@ UV := python3 -m uv
 PYTEST_ARGS ?=
 COVERAGE_FLOOR ?= 60
 PACKAGES := -p registry_common -p registry_gateway -p registry_auth -p registry_ingest \
-            -p registry_scoring -p registry_lineage -p registry_health
+            -p registry_scoring -p registry_lineage -p registry_health -p registry_deploy
 
 # The web UI (ui/): npm ci only when the lockfile changed (stamp file), the build only when a
 # source changed. The browser tests need Debian's chromium (never a downloaded browser).
@@ -18,13 +18,15 @@ UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html u
               ui/vite.config.ts ui/tsconfig.json ui/tsconfig.node.json
 APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: help install run test lint typecheck unit ui ui-unit ui-test ui-screenshots chromium
+.PHONY: help install run test lint typecheck unit ui ui-unit ui-test ui-screenshots chromium \
+        deploy-check
 
 help:
 	@echo "make run   - start the whole registry on http://127.0.0.1:$(PORT) (embedded defaults)"
 	@echo "make test  - lint, type-check and run the full test suite with coverage"
 	@echo "make ui    - build the web UI (ui/dist), served by the registry at /ui/"
 	@echo "make ui-test / ui-screenshots - browser tests; the latter also writes docs/ui/*.png"
+	@echo "make deploy-check - synthesize the AWS stacks into deploy/cdk.out (no credentials) and lint them"
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
@@ -58,7 +60,7 @@ run: install ui
 
 lint: install
 	$(UV) run --frozen ruff check .
-	$(UV) run --frozen ruff format --check libs services tests
+	$(UV) run --frozen ruff format --check libs services tests deploy
 
 typecheck: install
 	$(UV) run --frozen mypy $(PACKAGES)
@@ -68,3 +70,12 @@ test: lint typecheck ui ui-unit chromium
 
 unit: install
 	$(UV) run --frozen pytest -m "not integration and not e2e" $(PYTEST_ARGS)
+
+# The AWS deployment (docs/deploy.md): synthesize both CDK stacks into deploy/cdk.out without
+# credentials, then cfn-lint them (deploy/.cfnlintrc.yaml). `make test` runs the same checks
+# as tests (deploy/tests).
+deploy-check: install
+	rm -rf deploy/cdk.out
+	$(UV) run --frozen python deploy/app.py
+	cd deploy && $(UV) run --frozen cfn-lint
+	@echo "deploy/cdk.out: $$(ls deploy/cdk.out/*.template.json | xargs -n1 basename | tr '\n' ' ')- synthesized and lint-clean"
