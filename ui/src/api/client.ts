@@ -91,8 +91,98 @@ export function createApiClient(options: ApiClientOptions) {
     return { data: parsed as T, status: response.status, headers: response.headers };
   }
 
+  /** An authenticated call whose body the caller reads itself (downloads: streamed with
+   * progress). Errors are mapped as for `request`; the body of an ok answer is untouched. */
+  async function raw(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
+    const headers = new Headers();
+    const token = opts.token ?? options.getToken();
+    if (token) headers.set(AUTH_HEADER, token);
+    let response: Response;
+    try {
+      response = await doFetch(url(path, opts.query), {
+        method,
+        headers,
+        signal: opts.signal ?? null,
+        credentials: "same-origin",
+      });
+    } catch (thrown) {
+      if (thrown instanceof DOMException && thrown.name === "AbortError") throw thrown;
+      throw networkError();
+    }
+    if (!response.ok) {
+      const text = await response.text();
+      let parsed: unknown = null;
+      try {
+        parsed = text ? JSON.parse(text) : null;
+      } catch {
+        parsed = null;
+      }
+      const error = errorFromResponse(response.status, parsed, response.headers.get("X-Trace-Id"));
+      if (opts.token === undefined && error.sessionEnded) options.onSessionEnded(error);
+      throw error;
+    }
+    return response;
+  }
+
+  /**
+   * POST a multipart form with upload progress (fetch cannot report it; XMLHttpRequest can).
+   * `onProgress(sent, total)` follows the request body; aborting `signal` cancels the upload
+   * and rejects with an AbortError, like fetch.
+   */
+  function upload<T>(
+    path: string,
+    form: FormData,
+    opts: { signal?: AbortSignal; onProgress?: (sent: number, total: number | null) => void } = {},
+  ): Promise<ApiResponse<T>> {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", url(path));
+      xhr.setRequestHeader("Accept", "application/json");
+      const token = options.getToken();
+      if (token) xhr.setRequestHeader(AUTH_HEADER, token);
+      xhr.upload.onprogress = (event) => opts.onProgress?.(event.loaded, event.lengthComputable ? event.total : null);
+      const abort = () => xhr.abort();
+      opts.signal?.addEventListener("abort", abort, { once: true });
+      const done = () => opts.signal?.removeEventListener("abort", abort);
+      xhr.onabort = () => {
+        done();
+        reject(new DOMException("The upload was cancelled.", "AbortError"));
+      };
+      xhr.onerror = () => {
+        done();
+        reject(networkError());
+      };
+      xhr.onload = () => {
+        done();
+        let parsed: unknown = null;
+        try {
+          parsed = xhr.responseText ? JSON.parse(xhr.responseText) : null;
+        } catch {
+          parsed = null;
+        }
+        const headers = new Headers();
+        const trace = xhr.getResponseHeader("X-Trace-Id");
+        if (trace) headers.set("X-Trace-Id", trace);
+        if (xhr.status >= 200 && xhr.status < 300) {
+          resolve({ data: parsed as T, status: xhr.status, headers });
+          return;
+        }
+        const error = errorFromResponse(xhr.status, parsed, trace);
+        if (error.sessionEnded) options.onSessionEnded(error);
+        reject(error);
+      };
+      if (opts.signal?.aborted) {
+        reject(new DOMException("The upload was cancelled.", "AbortError"));
+        return;
+      }
+      xhr.send(form);
+    });
+  }
+
   return {
     request,
+    raw,
+    upload,
     get: <T>(path: string, opts?: RequestOptions) => request<T>("GET", path, opts),
     post: <T>(path: string, opts?: RequestOptions) => request<T>("POST", path, opts),
     put: <T>(path: string, opts?: RequestOptions) => request<T>("PUT", path, opts),

@@ -5,6 +5,7 @@ import { ApiError } from "./errors";
 import type {
   Artifact,
   ArtifactAuditEntry,
+  ArtifactDetails,
   ArtifactCost,
   ArtifactLineageGraph,
   ArtifactMetadata,
@@ -104,6 +105,106 @@ export async function checkLicense(api: ApiClient, id: string, githubUrl: string
  */
 export function downloadPath(type: ArtifactType, id: string, part: DownloadPart): string {
   return `/artifacts/${type}/${seg(id)}/download?part=${part}`;
+}
+
+/** Extension GET /artifacts/{type}/{id}/details: version, license, sizes, uploader, dates. */
+export async function getArtifactDetails(
+  api: ApiClient,
+  type: ArtifactType,
+  id: string,
+  signal?: Signal,
+): Promise<ArtifactDetails> {
+  return (await api.get<ArtifactDetails>(`/artifacts/${type}/${seg(id)}/details`, { signal })).data;
+}
+
+export interface DownloadedFile {
+  blob: Blob;
+  /** From Content-Disposition, else `<id>-<part>.zip`. */
+  filename: string;
+  /** X-Checksum-SHA256: the zip's sha256. */
+  sha256: string | null;
+  /** X-Bundle-Complete: false when the source's weights were too large to mirror. */
+  complete: boolean;
+}
+
+/** The file name a Content-Disposition header gives (`filename*=` or `filename=`), or null. */
+export function filenameFrom(disposition: string | null): string | null {
+  if (!disposition) return null;
+  const star = /filename\*\s*=\s*(?:UTF-8'')?([^;]+)/i.exec(disposition);
+  if (star?.[1]) {
+    try {
+      return decodeURIComponent(star[1].trim().replace(/^"|"$/g, ""));
+    } catch {
+      // fall through to the plain form
+    }
+  }
+  const plain = /filename\s*=\s*("([^"]*)"|[^;]+)/i.exec(disposition);
+  const value = (plain?.[2] ?? plain?.[1] ?? "").trim();
+  return value || null;
+}
+
+/**
+ * Extension GET /artifacts/{type}/{id}/download?part=...: fetched with X-Authorization (a
+ * plain link cannot send it) and read chunk by chunk, reporting `(received, total)`; total is
+ * null when the answer has no Content-Length.
+ */
+export async function downloadArtifact(
+  api: ApiClient,
+  type: ArtifactType,
+  id: string,
+  part: DownloadPart,
+  onProgress: (received: number, total: number | null) => void,
+  signal?: Signal,
+): Promise<DownloadedFile> {
+  const response = await api.raw("GET", `/artifacts/${type}/${seg(id)}/download`, { query: { part }, signal });
+  const length = Number(response.headers.get("Content-Length"));
+  const total = Number.isFinite(length) && length > 0 ? length : null;
+  const chunks: Uint8Array<ArrayBuffer>[] = [];
+  let received = 0;
+  onProgress(0, total);
+  if (response.body) {
+    const reader = response.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      received += value.byteLength;
+      onProgress(received, total);
+    }
+  } else {
+    const whole = new Uint8Array(await response.arrayBuffer());
+    chunks.push(whole);
+    received = whole.byteLength;
+    onProgress(received, total);
+  }
+  const type_ = response.headers.get("Content-Type") ?? "application/zip";
+  return {
+    blob: new Blob(chunks, { type: type_ }),
+    filename: filenameFrom(response.headers.get("Content-Disposition")) ?? `${id}-${part}.zip`,
+    sha256: response.headers.get("X-Checksum-SHA256"),
+    complete: response.headers.get("X-Bundle-Complete") !== "false",
+  };
+}
+
+/**
+ * Extension POST /artifact/{type}/upload: a zip (multipart `file`, optional `name` and
+ * `version`), with upload progress. Same outcomes as registering from a URL.
+ */
+export async function uploadArtifact(
+  api: ApiClient,
+  type: ArtifactType,
+  fields: { file: File; name?: string; version?: string },
+  onProgress: (sent: number, total: number | null) => void,
+  signal?: Signal,
+): Promise<{ artifact: Artifact; pending: boolean }> {
+  const form = new FormData();
+  form.append("file", fields.file, fields.file.name);
+  if (fields.name) form.append("name", fields.name);
+  if (fields.version) form.append("version", fields.version);
+  const opts: { signal?: AbortSignal; onProgress: typeof onProgress } = { onProgress };
+  if (signal) opts.signal = signal;
+  const { data, status } = await api.upload<Artifact>(`/artifact/${type}/upload`, form, opts);
+  return { artifact: data, pending: status === 202 };
 }
 
 /** POST /artifact/{type}: register from a URL (201 rated, 202 rating still running). */

@@ -8,13 +8,22 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string | null;
   readonly traceId: string | null;
+  /** The error body's `details` object when it has one (e.g. a 424's rating). */
+  readonly details: Record<string, unknown> | null;
 
-  constructor(status: number, message: string, code: string | null, traceId: string | null) {
+  constructor(
+    status: number,
+    message: string,
+    code: string | null,
+    traceId: string | null,
+    details: Record<string, unknown> | null = null,
+  ) {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
     this.traceId = traceId;
+    this.details = details;
   }
 
   /** 403: the token is missing, invalid, expired or used up (401 is a missing permission). */
@@ -58,7 +67,11 @@ export function errorFromResponse(status: number, body: unknown, headerTraceId: 
     FALLBACK[status] ??
     (status >= 500 ? FALLBACK[500]! : `The registry answered ${status}.`);
   const traceId = typeof error.trace_id === "string" && error.trace_id ? error.trace_id : headerTraceId;
-  return new ApiError(status, message, typeof error.code === "string" ? error.code : null, traceId);
+  const details =
+    error.details && typeof error.details === "object" && !Array.isArray(error.details)
+      ? (error.details as Record<string, unknown>)
+      : null;
+  return new ApiError(status, message, typeof error.code === "string" ? error.code : null, traceId, details);
 }
 
 export function networkError(): ApiError {

@@ -137,4 +137,34 @@ export interface ErrorBody {
   detail?: unknown;
   code?: string;
   trace_id?: string;
+  /** Some errors add structured facts, e.g. a 424's `{"rating": RatingVerdict}`. */
+  details?: unknown;
+}
+
+/** Extension GET /artifacts/{type}/{id}/details: the ingest gate's reading of a rating. */
+export interface RatingVerdict {
+  vetted: boolean | null;
+  failing_metrics: string[];
+  error: string | null;
+  rated_at: string | null;
+}
+
+/** Extension GET /artifacts/{type}/{id}/details: what the catalog knows beyond Artifact. */
+export interface ArtifactDetails {
+  id: string;
+  name: string;
+  type: ArtifactType;
+  version: string | null;
+  versions: string[];
+  revision: number | null;
+  source_kind: string | null;
+  license: string | null;
+  content_bytes: number | null;
+  bundle_bytes: number | null;
+  complete: boolean | null;
+  notes: string[];
+  uploader: string | null;
+  created_at: string | null;
+  updated_at: string | null;
+  rating: RatingVerdict | null;
 }

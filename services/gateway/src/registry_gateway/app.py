@@ -12,6 +12,7 @@ from registry_common.blobs import BlobStore, create_blob_store
 from registry_common.http import build_service_app
 from registry_common.telemetry import service_tracer_provider
 from registry_gateway.api import build_router
+from registry_gateway.artifact_details import build_details_router
 from registry_gateway.clients import ServiceClients
 from registry_gateway.config import GatewaySettings
 from registry_gateway.openapi_doc import install_openapi
@@ -60,7 +61,9 @@ def create_app(
     app.state.settings = settings
     app.state.clients = the_clients
     app.state.blobs = store
-    app.include_router(build_router(GatewayService(the_clients)))
+    service = GatewayService(the_clients)
+    app.include_router(build_router(service))
+    app.include_router(build_details_router(service))
 
     # The served document is the contract: no 422s, every spec component, and
     # X-Authorization required (the route answers a missing one with 403 itself).

@@ -1,0 +1,95 @@
+"""Extension GET /artifacts/{type}/{id}/details: what the catalog knows about an artifact
+beyond the spec's Artifact (version, license, sizes, uploader, dates, the rating's verdict).
+
+The web UI's detail page shows it next to the spec's metadata; the catalog already holds every
+field (ingest's describe()), the spec's Artifact just has no place for them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, Field
+
+from registry_gateway.schemas import ArtifactType
+from registry_gateway.security import Caller, require
+from registry_gateway.service import GatewayService
+
+
+class RatingVerdict(BaseModel):
+    vetted: bool | None = Field(None, description="Every metric at least 0.5 (the gate's rule).")
+    failing_metrics: list[str] = Field(default_factory=list)
+    error: str | None = Field(None, description="Why the rating could not be computed.")
+    rated_at: str | None = Field(None, description="ISO 8601, UTC.")
+
+
+class ArtifactDetails(BaseModel):
+    id: str
+    name: str
+    type: ArtifactType
+    version: str | None = Field(None, description="The registered version (upload or git tag).")
+    versions: list[str] = Field(default_factory=list, description="Every version tag found.")
+    revision: int | None = Field(None, description="Content revision (1, then +1 per update).")
+    source_kind: str | None = Field(None, description="e.g. huggingface_model, github, upload.")
+    license: str | None = None
+    content_bytes: int | None = Field(None, description="Size of the stored files.")
+    bundle_bytes: int | None = Field(None, description="Size of the full download (zip).")
+    complete: bool | None = Field(None, description="False: weights too large to mirror.")
+    notes: list[str] = Field(default_factory=list)
+    uploader: str | None = None
+    created_at: str | None = Field(None, description="ISO 8601, UTC.")
+    updated_at: str | None = Field(None, description="ISO 8601, UTC.")
+    rating: RatingVerdict | None = Field(None, description="Models: the ingest gate's reading.")
+
+
+IdPath = Annotated[str, Path(pattern=r"^[a-zA-Z0-9\-]+$", description="artifact id")]
+
+
+def details_from(artifact: dict[str, Any]) -> ArtifactDetails:
+    meta = artifact["metadata"]
+    extra: dict[str, Any] = artifact.get("extra") or {}
+    rating = extra.get("rating") or None
+    return ArtifactDetails(
+        id=meta["id"],
+        name=meta["name"],
+        type=meta["type"],
+        version=extra.get("version"),
+        versions=list(extra.get("versions") or []),
+        revision=extra.get("revision"),
+        source_kind=extra.get("source_kind"),
+        license=extra.get("license"),
+        content_bytes=extra.get("content_bytes"),
+        bundle_bytes=extra.get("bundle_bytes"),
+        complete=extra.get("complete"),
+        notes=[str(note) for note in extra.get("notes") or []],
+        uploader=extra.get("uploader"),
+        created_at=extra.get("created_at"),
+        updated_at=extra.get("updated_at"),
+        rating=RatingVerdict.model_validate(rating) if rating else None,
+    )
+
+
+def build_details_router(service: GatewayService) -> APIRouter:
+    router = APIRouter()
+
+    @router.get(
+        "/artifacts/{artifact_type}/{id}/details",
+        response_model=ArtifactDetails,
+        summary="What the catalog knows about the artifact beyond the spec's Artifact "
+        "(extension; search).",
+        responses={
+            400: {"description": "Malformed id."},
+            401: {"description": "The token lacks the search permission."},
+            403: {"description": "Missing or invalid token."},
+            404: {"description": "No such artifact."},
+        },
+    )
+    async def artifact_details(
+        caller: Annotated[Caller, require("search")],
+        artifact_type: Annotated[ArtifactType, Path(description="Artifact type")],
+        id: IdPath,
+    ) -> Any:
+        return details_from(await service.get(artifact_type, id))
+
+    return router
