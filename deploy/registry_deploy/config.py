@@ -100,7 +100,7 @@ class DeploymentConfig:
     adot_image: str = "public.ecr.aws/aws-observability/aws-otel-collector:v0.49.0"
     # Alarms and the monthly budget notify this address (and the alarm topic).
     alarm_email: str | None = None
-    monthly_budget_usd: int = 150
+    monthly_budget_usd: int = 250
     # Capacity: FARGATE_SPOT for the event workers (scoring, lineage) cuts their cost by
     # ~70 %; an interrupted handler's message is simply redelivered.
     spot_workers: bool = False

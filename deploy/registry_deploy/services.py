@@ -38,6 +38,7 @@ from registry_deploy.telemetry import collector_config_text
 from registry_deploy.topology import ARTIFACT_PREFIX, SERVICE_PORT, SERVICES, ServiceSpec
 
 OTLP_ENDPOINT = "http://localhost:4318"
+METRICS_NAMESPACE = "Registry"  # the health service's and the collector's (EMF) metrics
 COLLECTOR_MEMORY_MIB = 256
 # Connections the load balancer keeps open without a byte: a create waits up to
 # INGEST_RATING_WAIT_SECONDS (60 s) for the rating before it answers.
@@ -322,6 +323,8 @@ class RegistryServices(Construct):
             env |= {f"HEALTH_{peer.upper()}_URL": self.url_of(peer) for peer in spec.calls}
             env["HEALTH_PUBLIC_URL"] = self.public_url
             env["HEALTH_VERSION"] = self.platform.image_tag
+            # The feed's own figures (statuses, queue depths) as CloudWatch metrics too.
+            env["HEALTH_CLOUDWATCH_METRICS"] = "true"
         env |= config.extra_env.get(spec.name, {})
         return env
 
@@ -540,6 +543,17 @@ def task_statements(
                 resources=["*"],
             ),
         ]
+
+    if spec.name == "health":
+        # registry_health.cloudwatch publishes the feed's figures (PutMetricData has no
+        # resource-level permissions; the condition pins the namespace).
+        statements.append(
+            iam.PolicyStatement(
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
+                conditions={"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACE}},
+            )
+        )
 
     # The ADOT sidecar shares the task role: X-Ray segments and EMF metric log events.
     statements += [

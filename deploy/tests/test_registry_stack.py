@@ -239,11 +239,21 @@ def test_unscoped_grants_are_only_the_ones_aws_cannot_scope(registry: dict[str, 
         "xray:GetSamplingRules",
         "xray:GetSamplingTargets",
         "xray:GetSamplingStatisticSummaries",
+        "cloudwatch:PutMetricData",
     }
     for spec in SERVICES:
         for action, resources in cfn.grants(registry, cfn.task_role(registry, spec.name)).items():
             if "*" in resources:
                 assert action in can_not_scope, f"{spec.name}: {action} on *"
+    # Only the health service publishes metrics, and only to the registry's namespace.
+    publishers = [
+        (spec.name, statement)
+        for spec in SERVICES
+        for statement in cfn.statements_of_role(registry, cfn.task_role(registry, spec.name))
+        if "cloudwatch:PutMetricData" in cfn.as_list(statement["Action"])
+    ]
+    assert [name for name, _ in publishers] == ["health"]
+    assert publishers[0][1]["Condition"] == {"StringEquals": {"cloudwatch:namespace": "Registry"}}
 
 
 def secret_reads(registry: dict[str, Any], service: str) -> set[str]:
