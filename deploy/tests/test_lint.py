@@ -62,7 +62,7 @@ def test_each_image_installs_only_its_service_and_runs_unprivileged(spec: object
     assert copied == {f"services/{name}"}
     if name == "gateway":
         assert "RUN npm run build" in text
-        assert "REGISTRY_UI_DIR=/app/ui/dist" in text
+        assert "GATEWAY_UI_DIR=/app/ui/dist" in text
 
 
 def test_every_image_uses_the_same_base_images() -> None:
