@@ -1,8 +1,9 @@
 import { Route, Routes } from "react-router";
-import { ArtifactPage } from "../pages/ArtifactPage";
+import { ArtifactPage } from "../pages/artifact/ArtifactPage";
 import { BrowsePage } from "../pages/browse/BrowsePage";
 import { HomePage } from "../pages/HomePage";
 import { NotFoundPage } from "../pages/NotFoundPage";
+import { RegisterPage } from "../pages/register/RegisterPage";
 import { SignInPage } from "../pages/SignInPage";
 import { AnnouncerProvider } from "./announcer";
 import { Layout } from "./Layout";
@@ -31,6 +32,14 @@ export function App() {
               element={
                 <RequireAuth requires="search">
                   <ArtifactPage />
+                </RequireAuth>
+              }
+            />
+            <Route
+              path="register"
+              element={
+                <RequireAuth requires="upload">
+                  <RegisterPage />
                 </RequireAuth>
               }
             />
