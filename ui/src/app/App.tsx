@@ -1,8 +1,14 @@
 import { Route, Routes } from "react-router";
+import { AccountPage } from "../pages/AccountPage";
+import { ResetPage } from "../pages/admin/ResetPage";
+import { UsersPage } from "../pages/admin/UsersPage";
 import { ArtifactPage } from "../pages/artifact/ArtifactPage";
 import { BrowsePage } from "../pages/browse/BrowsePage";
 import { HomePage } from "../pages/HomePage";
 import { NotFoundPage } from "../pages/NotFoundPage";
+import { HealthPage } from "../pages/ops/HealthPage";
+import { LogsPage } from "../pages/ops/LogsPage";
+import { TracesPage } from "../pages/ops/TracesPage";
 import { RegisterPage } from "../pages/register/RegisterPage";
 import { SignInPage } from "../pages/SignInPage";
 import { AnnouncerProvider } from "./announcer";
@@ -40,6 +46,41 @@ export function App() {
               element={
                 <RequireAuth requires="upload">
                   <RegisterPage />
+                </RequireAuth>
+              }
+            />
+            {/* Public route (GET /health/components needs no token): open to anyone. */}
+            <Route path="ops/health" element={<HealthPage />} />
+            {["ops/logs", "ops/traces", "ops/traces/:traceId"].map((path) => (
+              <Route
+                key={path}
+                path={path}
+                element={
+                  <RequireAuth requires="admin">{path === "ops/logs" ? <LogsPage /> : <TracesPage />}</RequireAuth>
+                }
+              />
+            ))}
+            <Route
+              path="admin/users"
+              element={
+                <RequireAuth requires="admin">
+                  <UsersPage />
+                </RequireAuth>
+              }
+            />
+            <Route
+              path="admin/reset"
+              element={
+                <RequireAuth requires="admin">
+                  <ResetPage />
+                </RequireAuth>
+              }
+            />
+            <Route
+              path="account"
+              element={
+                <RequireAuth>
+                  <AccountPage />
                 </RequireAuth>
               }
             />

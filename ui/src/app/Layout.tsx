@@ -1,7 +1,7 @@
 import { useEffect, useRef } from "react";
 import { Link, NavLink, Outlet, useLocation } from "react-router";
 import { ErrorBoundary } from "./ErrorBoundary";
-import { NAV_ITEMS } from "./nav";
+import { NAV_ITEMS, navAllowed } from "./nav";
 import { PAGE_HEADING_ID } from "./Page";
 import { useSession } from "./session";
 
@@ -24,7 +24,7 @@ export function Layout() {
     (heading ?? mainRef.current)?.focus();
   }, [location.pathname]);
 
-  const items = NAV_ITEMS.filter((item) => can(item.requires));
+  const items = NAV_ITEMS.filter((item) => navAllowed(item, session !== null, can));
 
   return (
     <>
@@ -61,6 +61,7 @@ export function Layout() {
                   Signed in as <strong>{session.user.name}</strong>
                   {session.user.is_admin ? " (admin)" : ""}
                 </span>
+                <Link to="/account">Your account</Link>
                 <button type="button" className="button" onClick={() => signOut("signed-out")}>
                   Sign out
                 </button>

@@ -11,14 +11,15 @@ const WHAT: Record<Capability, string> = {
 };
 
 /** Signed-out users go to sign in (and come back); signed-in users without the right see why. */
-export function RequireAuth({ requires, children }: { requires: Capability; children: ReactNode }) {
+export function RequireAuth({ requires, children }: { requires?: Capability; children: ReactNode }) {
   const { session, ended, can } = useSession();
   const location = useLocation();
   if (!session) {
     const state: SignInState = ended ?? { reason: "required", from: location.pathname + location.search };
     return <Navigate to="/signin" replace state={state} />;
   }
-  if (!can(requires)) {
+  // No `requires`: any signed-in user (their own account page).
+  if (requires !== undefined && !can(requires)) {
     return (
       <Page title="Not permitted">
         <p>

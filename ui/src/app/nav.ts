@@ -3,8 +3,14 @@ import type { Capability } from "./session";
 export interface NavItem {
   to: string;
   label: string;
-  /** Shown only to users who may use the page. */
-  requires: Capability;
+  /** Shown only to users who may use the page; "signed-in": any signed-in user (pages on
+   * public routes, such as the health dashboard). */
+  requires: Capability | "signed-in";
+}
+
+/** May the user (signed in or not, with `can`) see this entry? */
+export function navAllowed(item: NavItem, signedIn: boolean, can: (capability: Capability) => boolean): boolean {
+  return item.requires === "signed-in" ? signedIn : can(item.requires);
 }
 
 /**
@@ -14,4 +20,9 @@ export interface NavItem {
 export const NAV_ITEMS: NavItem[] = [
   { to: "/artifacts", label: "Browse artifacts", requires: "search" },
   { to: "/register", label: "Register", requires: "upload" },
+  { to: "/ops/health", label: "System health", requires: "signed-in" },
+  { to: "/ops/logs", label: "Logs", requires: "admin" },
+  { to: "/ops/traces", label: "Traces", requires: "admin" },
+  { to: "/admin/users", label: "Users", requires: "admin" },
+  { to: "/admin/reset", label: "Reset", requires: "admin" },
 ];

@@ -7,7 +7,8 @@ import { useSession } from "../app/session";
 export function HomePage() {
   const { session, can } = useSession();
   if (!session) return <Navigate to="/signin" replace />;
-  const first = NAV_ITEMS.find((item) => can(item.requires));
+  // The first page of the user's permissions (the health page, open to all, is not one).
+  const first = NAV_ITEMS.find((item) => item.requires !== "signed-in" && can(item.requires));
   if (first) return <Navigate to={first.to} replace />;
   return (
     <Page title="Welcome">
