@@ -2,9 +2,10 @@
 consuming service, subscribed to exactly the topics that service handles.
 
 Names follow registry_common.bus.sns_sqs (`{prefix}-{EventType}`, `{prefix}-{consumer}`,
-`{prefix}-{consumer}-dlq`), so the running services find what the stack created. The bus
-converges the same attributes when it starts (retention, visibility, redrive, the policy
-that lets only the subscribed topics send); docs/decisions.md explains the split.
+`{prefix}-{consumer}-dlq`), so the running services find what the stack created. The
+services run with REGISTRY_BUS_PROVISION=false: the stack alone owns topics, queues,
+subscriptions and policies, and the bus only looks them up (so no task role may create,
+subscribe or rewrite a policy); docs/decisions.md explains the split.
 """
 
 from __future__ import annotations
@@ -57,15 +58,13 @@ class EventBus(Construct):
                 encryption=sqs.QueueEncryption.SQS_MANAGED,
                 enforce_ssl=True,
             )
-            # No enforce_ssl here: the bus replaces this queue's policy with its own when it
-            # starts (see module docstring), so a statement added here would not last.
-            # Clients reach SQS over HTTPS only (botocore's default endpoints).
             queue = sqs.Queue(
                 self,
                 spec.name,
                 queue_name=f"{config.prefix}-{spec.name}",
                 visibility_timeout=Duration.seconds(VISIBILITY_TIMEOUT_SECONDS),
                 encryption=sqs.QueueEncryption.SQS_MANAGED,
+                enforce_ssl=True,
                 dead_letter_queue=sqs.DeadLetterQueue(
                     queue=dlq, max_receive_count=MAX_RECEIVE_COUNT
                 ),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Aws, Duration, Fn, RemovalPolicy, Size, Stack
+from aws_cdk import Aws, Duration, Fn, RemovalPolicy, Size
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
@@ -298,6 +298,7 @@ class RegistryServices(Construct):
             "REGISTRY_S3_BUCKET": self.platform.bucket.bucket.bucket_name,
             "REGISTRY_BUS_BACKEND": "sns-sqs",
             "REGISTRY_BUS_PREFIX": config.prefix,
+            "REGISTRY_BUS_PROVISION": "false",
             # The longest SQS long poll: fewest receive calls (each is a billed request).
             "REGISTRY_BUS_WAIT_SECONDS": "20",
             "REGISTRY_AWS_REGION": Aws.REGION,
@@ -457,7 +458,6 @@ def task_statements(
     spec: ServiceSpec, platform: Platform, metrics_log_group: logs.ILogGroup
 ) -> list[iam.PolicyStatement]:
     """The task role's permissions of one service (what its code calls, nothing more)."""
-    stack = Stack.of(metrics_log_group)
     statements: list[iam.PolicyStatement] = []
     bucket = platform.bucket.bucket
     if spec.blobs != "none":
@@ -487,19 +487,18 @@ def task_statements(
         )
 
     bus = platform.bus
-    prefix = platform.config.prefix
     if spec.publishes:
         statements.append(
             iam.PolicyStatement(
-                # CreateTopic on an existing topic only returns its ARN (the bus asks once).
-                actions=["sns:Publish", "sns:CreateTopic"],
+                # REGISTRY_BUS_PROVISION=false: the bus derives topic ARNs, creates nothing.
+                actions=["sns:Publish"],
                 resources=[bus.topics[event_type].topic_arn for event_type in spec.publishes],
             )
         )
     if spec.consumes:
         queue, dlq = bus.queues[spec.name], bus.dead_letter_queues[spec.name]
-        # The bus converges its queues and subscriptions when it starts (idempotent calls
-        # that find everything in place), then receives, acknowledges and retries.
+        # The stack owns the topology (REGISTRY_BUS_PROVISION=false): the bus looks its
+        # queues up, then receives, acknowledges and retries; nothing to create or subscribe.
         statements += [
             iam.PolicyStatement(
                 actions=[
@@ -508,41 +507,23 @@ def task_statements(
                     "sqs:ChangeMessageVisibility",
                     "sqs:GetQueueAttributes",
                     "sqs:GetQueueUrl",
-                    "sqs:SetQueueAttributes",
-                    "sqs:CreateQueue",
                 ],
                 resources=[queue.queue_arn],
             ),
             iam.PolicyStatement(
                 # Unparseable messages are copied to the dead-letter queue at once.
-                actions=[
-                    "sqs:SendMessage",
-                    "sqs:GetQueueAttributes",
-                    "sqs:GetQueueUrl",
-                    "sqs:SetQueueAttributes",
-                    "sqs:CreateQueue",
-                ],
+                actions=["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
                 resources=[dlq.queue_arn],
             ),
-            iam.PolicyStatement(
-                actions=["sns:CreateTopic", "sns:Subscribe", "sns:SetSubscriptionAttributes"],
-                resources=[bus.topics[event_type].topic_arn for event_type in spec.consumes],
-            ),
-            iam.PolicyStatement(
-                # A consumer drops its queue's subscription to a topic of this deployment it
-                # no longer handles (a deploy that changes handlers): only topic-scoped.
-                actions=["sns:Unsubscribe"],
-                resources=[
-                    stack.format_arn(service="sns", resource=f"{prefix}-*"),
-                ],
-            ),
-            iam.PolicyStatement(
-                # Neither action supports resource-level permissions: the bus's health check
-                # (ListTopics) and its look-up of the queue's subscriptions.
-                actions=["sns:ListTopics", "sns:ListSubscriptions"],
-                resources=["*"],
-            ),
         ]
+    if spec.publishes or spec.consumes:
+        statements.append(
+            iam.PolicyStatement(
+                # The bus's health check; ListTopics supports no resource-level permission.
+                actions=["sns:ListTopics"],
+                resources=["*"],
+            )
+        )
 
     if spec.name == "health":
         # registry_health.cloudwatch publishes the feed's figures (PutMetricData has no

@@ -150,7 +150,13 @@ def test_a_queue_accepts_messages_only_from_its_own_topics(registry: dict[str, A
             cfn.topic_id(registry, f"registry-{t}") for t in BY_NAME[consumer].consumes
         }
         assert sources == allowed_topics
-        assert all(s["Principal"] == {"Service": "sns.amazonaws.com"} for s in statements)
+        allows = [s for s in statements if s["Effect"] == "Allow"]
+        assert all(s["Principal"] == {"Service": "sns.amazonaws.com"} for s in allows)
+        # The stack owns the policy (the bus no longer rewrites it), so TLS-only holds.
+        denies = [s for s in statements if s["Effect"] == "Deny"]
+        assert any(s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in denies), (
+            f"{consumer}'s queue accepts plain HTTP"
+        )
 
 
 def test_event_topics_are_encrypted_and_tls_only(registry: dict[str, Any]) -> None:
@@ -226,14 +232,21 @@ def test_each_service_reads_only_its_own_queue(registry: dict[str, Any]) -> None
         sent = {cfn.ref_id(r) for r in grants.get("sqs:SendMessage", [])}
         own_dlq = {cfn.queue_id(registry, f"registry-{spec.name}-dlq")} if spec.consumes else set()
         assert sent == own_dlq
-        subscribed = {cfn.ref_id(r) for r in grants.get("sns:Subscribe", [])}
-        assert subscribed == {cfn.topic_id(registry, f"registry-{t}") for t in spec.consumes}
+        # REGISTRY_BUS_PROVISION=false: the topology is the stack's; no role may change it.
+        for action in (
+            "sns:CreateTopic",
+            "sns:Subscribe",
+            "sns:Unsubscribe",
+            "sns:SetSubscriptionAttributes",
+            "sqs:CreateQueue",
+            "sqs:SetQueueAttributes",
+        ):
+            assert action not in grants, f"{spec.name} may {action}"
 
 
 def test_unscoped_grants_are_only_the_ones_aws_cannot_scope(registry: dict[str, Any]) -> None:
     can_not_scope = {
         "sns:ListTopics",
-        "sns:ListSubscriptions",
         "xray:PutTraceSegments",
         "xray:PutTelemetryRecords",
         "xray:GetSamplingRules",
@@ -395,6 +408,7 @@ def test_every_task_is_hardened_and_rolls_back_a_failed_deployment(
         assert env["REGISTRY_TELEMETRY_EXPORTER"] == "otlp"
         assert env["REGISTRY_OTLP_ENDPOINT"] == "http://localhost:4318"
         assert env["REGISTRY_BUS_BACKEND"] == "sns-sqs"
+        assert env["REGISTRY_BUS_PROVISION"] == "false"  # the stack owns the topology
         assert env["REGISTRY_BLOB_BACKEND"] == "s3"
 
 

@@ -46,6 +46,14 @@ class RuntimeSettings(BaseSettings):
     bus_wait_seconds: int = Field(
         default=10, ge=0, le=20, description="SQS long-poll wait; lower means faster tests."
     )
+    bus_provision: bool = Field(
+        default=True,
+        description=(
+            "SNS+SQS: create the topics, queues, dead-letter queues, subscriptions and queue "
+            "policies that are missing at start. false: a deployment stack owns them and the "
+            "bus only looks them up, so its role needs no create/subscribe rights."
+        ),
+    )
     aws_endpoint_url: str | None = Field(
         default=None, description="Custom AWS API endpoint (an emulator); unset in AWS."
     )

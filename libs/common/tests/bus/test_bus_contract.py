@@ -441,6 +441,58 @@ async def test_sns_sqs_resources_and_publish_only(aws_endpoint: str) -> None:
 
 
 @pytest.mark.integration
+async def test_sns_sqs_managed_topology_only_looks_up(aws_endpoint: str) -> None:
+    """REGISTRY_BUS_PROVISION=false: the deployment stack owns topics, queues and
+    subscriptions; the bus finds them (or says what is missing) and creates nothing."""
+    prefix = f"t{uuid.uuid4().hex[:10]}"
+    managed = RuntimeSettings(
+        bus_backend="sns-sqs",
+        aws_endpoint_url=aws_endpoint,
+        bus_prefix=prefix,
+        bus_provision=False,
+    )
+    received: list[Event] = []
+
+    async def record(event: Event) -> None:
+        received.append(event)
+
+    early = SnsSqsBus(managed, wait_time_seconds=1)
+    early.subscribe("lineage", ArtifactUploaded, record)
+    with pytest.raises(ComponentUnavailable, match=f"{prefix}-lineage.*REGISTRY_BUS_PROVISION"):
+        await early.start()
+    await early.stop()
+    async with aws_client(managed, "sqs") as sqs, aws_client(managed, "sns") as sns:
+        assert (await sqs.list_queues(QueueNamePrefix=prefix)).get("QueueUrls", []) == []
+        topics = [t["TopicArn"] for t in (await sns.list_topics())["Topics"]]
+        assert not [t for t in topics if f":{prefix}-" in t]
+
+    # What the stack does at deploy time (here: a provisioning bus, started once).
+    stack = SnsSqsBus(managed.model_copy(update={"bus_provision": True}), wait_time_seconds=1)
+    stack.subscribe("lineage", ArtifactUploaded, record)
+    await stack.start()
+    await stack.stop()
+    async with aws_client(managed, "sns") as sns:
+        before = (await sns.list_subscriptions())["Subscriptions"]
+
+    consumer = SnsSqsBus(managed, wait_time_seconds=1)
+    consumer.subscribe("lineage", ArtifactUploaded, record)
+    publisher = SnsSqsBus(managed, wait_time_seconds=1)
+    await consumer.start()
+    await publisher.start()
+    try:
+        event = uploaded()
+        await publisher.publish(event)
+        await eventually(lambda: len(received) == 1, what="delivery through the stack's queue")
+        assert received[0].event_id == event.event_id
+        async with aws_client(managed, "sns") as sns:
+            after = (await sns.list_subscriptions())["Subscriptions"]
+        assert after == before  # nothing subscribed or changed
+    finally:
+        await publisher.stop()
+        await consumer.stop()
+
+
+@pytest.mark.integration
 async def test_sns_sqs_unreachable(moto_server: str) -> None:
     runtime = RuntimeSettings(
         bus_backend="sns-sqs", aws_endpoint_url=f"http://127.0.0.1:{closed_port()}"

@@ -105,6 +105,7 @@ class SnsSqsBus:
 
         self._dispatchers: dict[str, Dispatcher] = {}
         self._topic_arns: dict[str, str] = {}
+        self._account_arn: str | None = None  # managed topology: who we are, asked once
         self._queues: dict[str, _Queues] = {}
         self._provisioned: dict[str, frozenset[str]] = {}
         self._pollers: dict[str, asyncio.Task[None]] = {}
@@ -168,8 +169,9 @@ class SnsSqsBus:
         )
 
     async def start(self) -> None:
-        """Create the topics, queues, DLQs, subscriptions and policies that are missing, then
-        start one poller per consumer. Idempotent; a publish-only bus creates nothing."""
+        """Create the topics, queues, DLQs, subscriptions and policies that are missing (with
+        `bus_provision` off: only look the queues up), then start one poller per consumer.
+        Idempotent; a publish-only bus creates nothing."""
         async with self._start_lock:
             self._stopping.clear()
             for consumer, dispatcher in self._dispatchers.items():
@@ -299,10 +301,25 @@ class SnsSqsBus:
     async def _topic_arn(self, event_type: str) -> str:
         arn = self._topic_arns.get(event_type)
         if arn is None:
-            sns, _ = await self._clients()
-            response = await sns.create_topic(Name=self.topic_name(event_type))
-            arn = self._topic_arns[event_type] = str(response["TopicArn"])
+            if self._runtime.bus_provision:
+                sns, _ = await self._clients()
+                response = await sns.create_topic(Name=self.topic_name(event_type))
+                arn = str(response["TopicArn"])
+            else:
+                arn = await self._managed_topic_arn(event_type)
+            self._topic_arns[event_type] = arn
         return arn
+
+    async def _managed_topic_arn(self, event_type: str) -> str:
+        """A topic the stack created: its ARN follows from the account, which
+        GetCallerIdentity tells without any IAM permission (CreateTopic would need one)."""
+        if self._account_arn is None:
+            async with aws_client(self._runtime, "sts", connect_timeout=2, read_timeout=5) as sts:
+                self._account_arn = str((await sts.get_caller_identity())["Arn"])
+        # arn:<partition>:sts::<account>:assumed-role/... -> partition and account.
+        _, partition, _, _, account, _ = self._account_arn.split(":", 5)
+        region = self._runtime.aws_region
+        return f"arn:{partition}:sns:{region}:{account}:{self.topic_name(event_type)}"
 
     async def _queue(self, name: str, attributes: dict[str, str]) -> tuple[str, str]:
         """Create the queue if missing, then converge its attributes; (url, arn)."""
@@ -314,6 +331,9 @@ class SnsSqsBus:
         return url, str(response["Attributes"]["QueueArn"])
 
     async def _provision(self, consumer: str, event_types: frozenset[str]) -> None:
+        if not self._runtime.bus_provision:
+            await self._attach(consumer)
+            return
         sns, _ = await self._clients()
         dlq_url, dlq_arn = await self._queue(
             self.dlq_name(consumer), {"MessageRetentionPeriod": _DLQ_RETENTION}
@@ -379,6 +399,23 @@ class SnsSqsBus:
             queue=self.queue_name(consumer),
             event_types=sorted(event_types),
         )
+
+    async def _attach(self, consumer: str) -> None:
+        """Managed topology: use the queues the stack created (subscriptions, redrive and
+        policies are the stack's too); a missing queue is an outage that says so."""
+        queues = await self._lookup_queues(consumer)
+        if queues is None:
+            raise ComponentUnavailable(
+                COMPONENT,
+                f"queue {self.queue_name(consumer)!r} or its dead-letter queue does not exist; "
+                "with REGISTRY_BUS_PROVISION=false the deployment stack must create them",
+            )
+        _, sqs = await self._clients()
+        response = await sqs.get_queue_attributes(QueueUrl=queues.url, AttributeNames=["QueueArn"])
+        self._queues[consumer] = _Queues(
+            url=queues.url, arn=str(response["Attributes"]["QueueArn"]), dlq_url=queues.dlq_url
+        )
+        self._log.info("bus.consumer.attached", consumer=consumer, queue=self.queue_name(consumer))
 
     async def _lookup_queues(self, consumer: str) -> _Queues | None:
         _, sqs = await self._clients()
