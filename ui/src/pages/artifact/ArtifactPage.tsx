@@ -69,10 +69,22 @@ function Loaded({ artifact }: { artifact: Artifact }) {
   const { can } = useSession();
   const { type, id, name } = artifact.metadata;
   const isModel = type === "model";
-  const details = useAsync((signal) => getArtifactDetails(api, type, id, signal), [type, id]);
+  const announce = useAnnounce();
+  const details = useAsync(
+    (signal) => getArtifactDetails(api, type, id, signal),
+    [type, id],
+    (settled) => {
+      if (settled.status === "error") {
+        announce(describeError("Could not load the version, license and sizes.", settled.error), "assertive");
+      }
+    },
+  );
   const lineage = useAsync(
     (signal) => (isModel ? getLineage(api, id, signal) : Promise.resolve({ nodes: [], edges: [] })),
     [type, id],
+    (settled) => {
+      if (settled.status === "error") announce(describeError("Could not load the lineage.", settled.error), "assertive");
+    },
   );
   // Names for the cost table: the lineage knows every dependency's name.
   const names = new Map<string, string>([[id, name]]);

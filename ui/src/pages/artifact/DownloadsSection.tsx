@@ -81,7 +81,16 @@ function DownloadRow(props: { type: ArtifactType; id: string; name: string; part
   const hintId = useId();
   const { label, what } = PARTS[part];
 
+  const refocus = useRef(false);
+
   useEffect(() => () => controller.current?.abort(), []);
+  // After a cancel or failure the Cancel button is gone: focus the (re-enabled) start button.
+  useEffect(() => {
+    if (refocus.current && state.status !== "running") {
+      refocus.current = false;
+      startRef.current?.focus();
+    }
+  }, [state]);
 
   async function start() {
     const abort = new AbortController();
@@ -117,7 +126,7 @@ function DownloadRow(props: { type: ArtifactType; id: string; name: string; part
         setState({ status: "error", error });
         announce(describeError(`Could not download the ${label.toLowerCase()}.`, error), "assertive");
       }
-      startRef.current?.focus();
+      refocus.current = true;
     } finally {
       controller.current = null;
     }

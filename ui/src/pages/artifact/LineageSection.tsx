@@ -95,7 +95,7 @@ function LineageView({ graph, id }: { graph: ArtifactLineageGraph; id: string })
   );
 }
 
-const NAME_CHARS = 24;
+const NAME_CHARS = 30;
 
 function shorten(text: string, max = NAME_CHARS): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
@@ -145,14 +145,16 @@ function LineageGraph({ graph, nodes, summary }: { graph: ArtifactLineageGraph; 
           if (!at) return null;
           const kind = node.type ?? "artifact";
           const second = node.current ? `this ${kind}` : node.registered ? kind : `${kind}, not registered`;
+          // One <text> with a space between the lines, so a link's name (from its content) reads
+          // "minilm-base model", exactly what is drawn.
           const box = (
             <>
               <rect className="lineage__box" x={at.x} y={at.y} width={w} height={h} rx={6} />
-              <text className="lineage__name" x={at.x + 10} y={at.y + 22}>
-                {shorten(node.name)}
-              </text>
-              <text className="lineage__kind" x={at.x + 10} y={at.y + 42}>
-                {second}
+              <text x={at.x + 10} y={at.y + 22}>
+                <tspan className="lineage__name">{shorten(node.name)}</tspan>{" "}
+                <tspan className="lineage__kind" x={at.x + 10} y={at.y + 42}>
+                  {second}
+                </tspan>
               </text>
             </>
           );
@@ -164,10 +166,8 @@ function LineageGraph({ graph, nodes, summary }: { graph: ArtifactLineageGraph; 
                 key={node.id}
                 className="lineage__node lineage__node--link"
                 href={href(path)}
-                aria-label={`${label}: open its page`}
                 onClick={(event) => go(event, path)}
               >
-                <title>{node.name}</title>
                 {box}
               </a>
             );

@@ -44,7 +44,7 @@ export interface Layout {
 }
 
 export const DEFAULT_OPTIONS: LayoutOptions = {
-  nodeWidth: 200,
+  nodeWidth: 230,
   nodeHeight: 56,
   layerGap: 150,
   rowGap: 20,

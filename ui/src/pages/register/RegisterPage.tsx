@@ -263,7 +263,16 @@ function UploadForm() {
   const refs = { file: useRef<HTMLInputElement>(null), name: useRef<HTMLInputElement>(null), version: useRef<HTMLInputElement>(null) };
   const submitRef = useRef<HTMLButtonElement>(null);
 
+  const refocus = useRef(false);
+
   useEffect(() => () => controller.current?.abort(), []);
+  // After a cancel the Cancel button is gone: focus the (re-enabled) submit button.
+  useEffect(() => {
+    if (refocus.current && state.status !== "uploading") {
+      refocus.current = false;
+      submitRef.current?.focus();
+    }
+  }, [state]);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -310,7 +319,7 @@ function UploadForm() {
       if (isAbort(thrown)) {
         setState({ status: "cancelled" });
         announce("Upload cancelled; nothing was registered.");
-        submitRef.current?.focus();
+        refocus.current = true;
       } else {
         const next: Outcome = { status: "error", error: asApiError(thrown) };
         setState(next);
