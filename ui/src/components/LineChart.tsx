@@ -67,7 +67,7 @@ export function LineChart({ title, unit, series, gapText = "no data" }: LineChar
         </button>
       </div>
       {asTable ? (
-        <div className="table-wrap table-wrap--tall">
+        <div className="table-wrap table-wrap--tall" tabIndex={0} role="region" aria-label={`${title}: table, scrolls`}>
           <table className="data data--compact">
             <caption>
               {title} ({unit}), per bucket
