@@ -18,7 +18,9 @@ from tests.ui.seed import ADMIN_NAME, ADMIN_PASSWORD
 
 
 @contextmanager
-def own_registry(data_dir: Path, fake_hub: FakeHub, fake_github: FakeGitHub) -> Iterator[RunningRegistry]:
+def own_registry(
+    data_dir: Path, fake_hub: FakeHub, fake_github: FakeGitHub
+) -> Iterator[RunningRegistry]:
     with embedded(
         data_dir, runtime={"hf_endpoint": fake_hub.url, "github_api_url": fake_github.url}
     ) as running:
@@ -30,7 +32,10 @@ def admin_page_on(browser: Browser, url: str) -> Iterator[Page]:
     """A page on `url`, signed in as the default admin through the form; fails the test on
     uncaught errors or CSP violations, as the shared fixtures do."""
     context = browser.new_context(
-        base_url=url, viewport={"width": 1280, "height": 900}, reduced_motion="reduce", locale="en-US"
+        base_url=url,
+        viewport={"width": 1280, "height": 900},
+        reduced_motion="reduce",
+        locale="en-US",
     )
     page = context.new_page()
     watcher = PageProblems(page)

@@ -72,7 +72,9 @@ def test_dashboard_shows_every_component_and_charts_after_traffic(
         card = page.locator(f"[data-component='{component}']")
         expect(card).to_have_count(1)
         # The status in words (never colour alone) next to its icon.
-        expect(card.locator(".status-badge")).to_have_text(re.compile(r"Status: (OK|Degraded|Critical|Unknown)"))
+        expect(card.locator(".status-badge")).to_have_text(
+            re.compile(r"Status: (OK|Degraded|Critical|Unknown)")
+        )
     expect_announced(page, re.compile(r"Health for the last hour: overall \w+"))
     expect(page.get_by_text(re.compile(r"Last updated \d\d:\d\d:\d\d"))).to_be_visible()
 
@@ -82,10 +84,16 @@ def test_dashboard_shows_every_component_and_charts_after_traffic(
     label = requests_chart.get_by_role("img").get_attribute("aria-label") or ""
     assert "Highest: Gateway (public API)" in label, label
     # The gateway's line has data: its path is drawn, and its legend says its peak.
-    expect(requests_chart.locator("svg.chart__svg .series--0 path")).to_have_attribute("d", re.compile(r"^M"))
-    expect(requests_chart.get_by_role("list", name=re.compile("legend"))).to_contain_text("Gateway (public API)")
+    expect(requests_chart.locator("svg.chart__svg .series--0 path")).to_have_attribute(
+        "d", re.compile(r"^M")
+    )
+    expect(requests_chart.get_by_role("list", name=re.compile("legend"))).to_contain_text(
+        "Gateway (public API)"
+    )
     latency_chart = charts.filter(has=page.get_by_role("heading", name=re.compile("Latency")))
-    expect(latency_chart.get_by_role("list", name=re.compile("legend"))).to_contain_text(re.compile(r"peak \d"))
+    expect(latency_chart.get_by_role("list", name=re.compile("legend"))).to_contain_text(
+        re.compile(r"peak \d")
+    )
     # Log links for admins lead to the logs page with the component's filter.
     ingest = page.locator("[data-component='ingest']")
     expect(ingest.get_by_role("link", name=re.compile(r"warning", re.I))).to_have_attribute(
@@ -112,7 +120,9 @@ def test_dashboard_shows_every_component_and_charts_after_traffic(
     expect_announced(page, "Automatic refresh resumed.")
 
 
-def test_window_selector_refresh_and_keyboard_only(admin_page: Page, ui_registry: SeededRegistry) -> None:
+def test_window_selector_refresh_and_keyboard_only(
+    admin_page: Page, ui_registry: SeededRegistry
+) -> None:
     page = admin_page
     page.goto("/ui/ops/health")
     expect(page.locator("[data-component='gateway']")).to_be_visible()
@@ -129,7 +139,9 @@ def test_window_selector_refresh_and_keyboard_only(admin_page: Page, ui_registry
     before = page.locator("[data-generated-at]").get_attribute("data-generated-at")
     page.wait_for_timeout(1100)  # the feed's times have millisecond precision
     page.keyboard.press("Enter")
-    expect(page.locator("[data-generated-at]")).not_to_have_attribute("data-generated-at", before or "")
+    expect(page.locator("[data-generated-at]")).not_to_have_attribute(
+        "data-generated-at", before or ""
+    )
     # The chart toggles are buttons in the tab order.
     errors_chart = page.locator("section.chart").filter(has_text="Server errors (5xx) per minute")
     toggle = errors_chart.get_by_role("button", name=re.compile("Show as table"))

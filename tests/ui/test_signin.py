@@ -139,7 +139,9 @@ def test_a_user_without_permissions_is_told_what_to_ask_for(
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome")
     expect(page.get_by_role("main")).to_contain_text("no permissions yet")
     # The navigation offers nothing this user may not do: only the public health dashboard.
-    expect(page.get_by_role("navigation", name="Main").get_by_role("link")).to_have_text(["System health"])
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link")).to_have_text(
+        ["System health"]
+    )
     assert_accessible(page, "home, user without permissions")
     screenshot(page, "welcome-no-permissions")
     page.goto("/ui/artifacts")
