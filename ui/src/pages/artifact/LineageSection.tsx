@@ -95,7 +95,7 @@ function LineageView({ graph, id }: { graph: ArtifactLineageGraph; id: string })
   );
 }
 
-const NAME_CHARS = 30;
+const NAME_CHARS = 27;
 
 function shorten(text: string, max = NAME_CHARS): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
@@ -120,8 +120,8 @@ function LineageGraph({ graph, nodes, summary }: { graph: ArtifactLineageGraph; 
       <svg
         className="lineage"
         viewBox={`0 0 ${layout.width} ${layout.height}`}
-        width={layout.width}
-        height={layout.height}
+        // Scales down to the column (never up), with a floor below which the box scrolls.
+        style={{ maxWidth: layout.width }}
         role="group"
         aria-label={summary}
       >

@@ -63,10 +63,10 @@ describe("layoutGraph", () => {
     for (const a of placed) {
       for (const b of placed) {
         if (a === b) continue;
-        const overlap = Math.abs(a.x - b.x) < 230 && Math.abs(a.y - b.y) < 56;
+        const overlap = Math.abs(a.x - b.x) < 210 && Math.abs(a.y - b.y) < 56;
         expect(overlap).toBe(false);
       }
-      expect(a.x + 230).toBeLessThanOrEqual(layout.width);
+      expect(a.x + 210).toBeLessThanOrEqual(layout.width);
       expect(a.y + 56).toBeLessThanOrEqual(layout.height);
     }
     expect(layout.edges).toHaveLength(5);

@@ -44,9 +44,9 @@ export interface Layout {
 }
 
 export const DEFAULT_OPTIONS: LayoutOptions = {
-  nodeWidth: 230,
+  nodeWidth: 210,
   nodeHeight: 56,
-  layerGap: 150,
+  layerGap: 130,
   rowGap: 20,
   margin: 12,
 };
