@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 
 import httpx
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.ui.browser import assert_accessible, expect_announced, screenshot, tab_to, title
 from tests.ui.seed import ADMIN_NAME, READER, SeededRegistry
@@ -17,7 +17,7 @@ from tests.ui.seed import ADMIN_NAME, READER, SeededRegistry
 PASSWORD = "Journey-Pass-2024!"
 
 
-def row(page: Page, name: str):  # noqa: ANN201 - a Locator
+def row(page: Page, name: str) -> Locator:
     return page.locator(f"tr[data-user='{name}']")
 
 
