@@ -217,7 +217,8 @@ def test_a_plain_user_with_search_permission_browses(
     user_page.goto("/ui/")
     expect(user_page).to_have_url(re.compile(r"/ui/artifacts$"))
     nav = user_page.get_by_role("navigation", name="Main")
-    expect(nav.get_by_role("link")).to_have_text(["Browse artifacts"])
+    # Only what a search-only user may do, plus the public health dashboard.
+    expect(nav.get_by_role("link")).to_have_text(["Browse artifacts", "System health"])
     expect(nav.get_by_role("link", name="Browse artifacts")).to_have_attribute(
         "aria-current", "page"
     )
