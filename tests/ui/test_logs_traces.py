@@ -121,7 +121,7 @@ def test_logs_filter_by_service_level_and_trace(
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"service=gateway&level=info"))
     expect(page.locator("#log-results-heading")).to_be_focused()
-    services = page.locator("section[data-results-for] tbody tr td:nth-child(2)")
+    services = page.locator('section[data-results-for*="service=gateway"] tbody tr td:nth-child(2)')
     expect(services.first).to_have_text("gateway")
     assert set(services.all_inner_texts()) == {"gateway"}
 
@@ -136,11 +136,10 @@ def test_logs_filter_by_service_level_and_trace(
     page.get_by_label("Trace id").fill(trace_id.upper())
     page.get_by_role("button", name="Apply filters").click()
     expect(page).to_have_url(re.compile(rf"trace_id={trace_id}"))
-    rows = page.locator("section[data-results-for] tbody tr")
-    expect(rows.first).to_be_visible()
-    assert {"gateway"} < set(
-        page.locator("section[data-results-for] tbody tr td:nth-child(2)").all_inner_texts()
-    )
+    # The results of this query, not the previous one still on screen.
+    answered = page.locator(f'section[data-results-for*="trace_id={trace_id}"]')
+    expect(answered.locator("tbody tr").first).to_be_visible()
+    assert {"gateway"} < set(answered.locator("tbody tr td:nth-child(2)").all_inner_texts())
 
     # A malformed id is refused before asking; an impossible filter shows the empty state.
     page.get_by_label("Trace id").fill("xyz")

@@ -29,7 +29,10 @@ export function usePolling<T>(
     onError?: (error: ApiError) => void;
   },
 ): Polled<T> {
-  const [data, setData] = useState<T | null>(null);
+  // Each answer remembers what it answers: in the render where `deps` change, before the
+  // reset effect runs, an older answer must not show under the new subject.
+  const subject = JSON.stringify(deps);
+  const [answer, setAnswer] = useState<{ subject: string; value: T } | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [loading, setLoading] = useState(true);
   const [lastUpdated, setLastUpdated] = useState<Date | null>(null);
@@ -44,7 +47,7 @@ export function usePolling<T>(
 
   // Start over when what is loaded changes.
   useEffect(() => {
-    setData(null);
+    setAnswer(null);
     setError(null);
     setLastUpdated(null);
     firstRef.current = true;
@@ -57,7 +60,7 @@ export function usePolling<T>(
       (value) => {
         if (controller.signal.aborted) return;
         lastRef.current = Date.now();
-        setData(value);
+        setAnswer({ subject, value });
         setError(null);
         setLastUpdated(new Date());
         setLoading(false);
@@ -95,5 +98,13 @@ export function usePolling<T>(
   }, [options.running, options.intervalMs, hidden]);
 
   const refresh = useCallback(() => setTick((n) => n + 1), []);
-  return { data, error, loading, lastUpdated, hidden, refresh };
+  const current = answer !== null && answer.subject === subject;
+  return {
+    data: current ? answer.value : null,
+    error,
+    loading: loading || (answer !== null && !current),
+    lastUpdated,
+    hidden,
+    refresh,
+  };
 }
