@@ -12,6 +12,7 @@ import jsonschema
 import pytest
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from registry_common.rating import SCALAR_METRICS
 from registry_gateway import schemas
 from registry_gateway.openapi_contract import (
     apply_known_spec_slips,
@@ -120,21 +121,8 @@ def _keys_within_spec(value: Any, schema: dict[str, Any]) -> None:
 
 
 def _rating_payload() -> dict[str, Any]:
-    names = [
-        "net_score",
-        "ramp_up_time",
-        "bus_factor",
-        "performance_claims",
-        "license",
-        "dataset_and_code_score",
-        "dataset_quality",
-        "code_quality",
-        "reproducibility",
-        "reviewedness",
-        "tree_score",
-    ]
     payload: dict[str, Any] = {"name": "bert-base-uncased", "category": "MODEL"}
-    for name in names:
+    for name in SCALAR_METRICS:
         payload[name] = 0.5
         payload[f"{name}_latency"] = 0.01
     payload["size_score"] = {

@@ -6,32 +6,14 @@ import hashlib
 import json
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from registry_ingest.bundles import MANIFEST_NAME, Bundle, build_bundle
-from registry_ingest.sources.fetcher import SourceFetcher
 from registry_ingest.sources.model import FetchedFile, FetchedSource, classify_file
-from registry_ingest.sources.retry import RetryPolicy
 from registry_ingest.sources.urls import parse_source_url
+from services.ingest.tests.sources.helpers import make_fetcher
 from tests.fakes.hub import FakeHub, HubControl
-
-FAST_RETRY = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, max_total_wait=1.0)
-
-
-def make_fetcher(
-    hub_url: str | None = None, github_url: str | None = None, **kwargs: Any
-) -> SourceFetcher:
-    """A fetcher aimed at the fakes (or nowhere), with quick retries."""
-    options: dict[str, Any] = {"max_fetch_bytes": 10**7, "timeout": 10.0, "retry": FAST_RETRY}
-    options.update(kwargs)
-    return SourceFetcher(
-        hf_endpoint=hub_url or "http://127.0.0.1:9",
-        github_api_url=github_url or "http://127.0.0.1:9",
-        **options,
-    )
-
 
 CONTENT = {
     "README.md": b"---\nlicense: mit\n---\n# Card\n",
