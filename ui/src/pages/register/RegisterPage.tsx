@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { Link } from "react-router";
 import { registerArtifact, uploadArtifact } from "../../api/endpoints";
 import { asApiError, isAbort, type ApiError } from "../../api/errors";
@@ -118,16 +118,41 @@ function TypeChoice({ name, value, onChange }: { name: string; value: ArtifactTy
   );
 }
 
-function FieldError({ id, text }: { id: string; text: string | undefined }) {
-  return text ? (
-    <p className="field-error" id={id}>
-      {text}
-    </p>
-  ) : null;
+interface FieldA11y {
+  id: string;
+  "aria-invalid": true | undefined;
+  "aria-describedby": string;
 }
 
-function describedBy(hint: string, error: string, problem: string | undefined): string {
-  return problem ? `${error} ${hint}` : hint;
+/** A labelled form row: the hint always describes the control, the error (when any) first. */
+function Field(props: {
+  id: string;
+  label: string;
+  hint: ReactNode;
+  problem: string | undefined;
+  children: (a11y: FieldA11y) => ReactNode;
+}) {
+  const { id, label, hint, problem, children } = props;
+  const hintId = `${id}-hint`;
+  const errorId = `${id}-error`;
+  return (
+    <div className="form-row">
+      <label htmlFor={id}>{label}</label>
+      {children({
+        id,
+        "aria-invalid": problem ? true : undefined,
+        "aria-describedby": problem ? `${errorId} ${hintId}` : hintId,
+      })}
+      <p className="hint" id={hintId}>
+        {hint}
+      </p>
+      {problem ? (
+        <p className="field-error" id={errorId}>
+          {problem}
+        </p>
+      ) : null}
+    </div>
+  );
 }
 
 function UrlForm() {
@@ -180,60 +205,45 @@ function UrlForm() {
       <h2 id="url-heading">From a URL</h2>
       <form onSubmit={submit} noValidate className="form form--wide">
         <TypeChoice name="url-type" value={type} onChange={setType} />
-        <div className="form-row">
-          <label htmlFor="register-url">Source URL (required)</label>
-          <input
-            ref={refs.url}
-            id="register-url"
-            type="url"
-            value={url}
-            required
-            autoComplete="url"
-            spellCheck={false}
-            aria-invalid={problems.url ? true : undefined}
-            aria-describedby={describedBy("register-url-hint", "register-url-error", problems.url)}
-            onChange={(e) => setUrl(e.target.value)}
-          />
-          <p className="hint" id="register-url-hint">
-            A Hugging Face model or dataset, a GitHub repository, a Kaggle dataset or any web page.
-          </p>
-          <FieldError id="register-url-error" text={problems.url} />
-        </div>
-        <div className="form-row">
-          <label htmlFor="register-name">Name (optional)</label>
-          <input
-            ref={refs.name}
-            id="register-name"
-            type="text"
-            value={name}
-            autoComplete="off"
-            aria-invalid={problems.name ? true : undefined}
-            aria-describedby={describedBy("register-name-hint", "register-name-error", problems.name)}
-            onChange={(e) => setName(e.target.value)}
-          />
-          <p className="hint" id="register-name-hint">
-            Empty: taken from the URL (bert-base-uncased for …/google-bert/bert-base-uncased).
-          </p>
-          <FieldError id="register-name-error" text={problems.name} />
-        </div>
-        <div className="form-row">
-          <label htmlFor="register-version">Version (optional)</label>
-          <input
-            ref={refs.version}
-            id="register-version"
-            type="text"
-            value={version}
-            autoComplete="off"
-            spellCheck={false}
-            aria-invalid={problems.version ? true : undefined}
-            aria-describedby={describedBy("register-version-hint", "register-version-error", problems.version)}
-            onChange={(e) => setVersion(e.target.value)}
-          />
-          <p className="hint" id="register-version-hint">
-            For sources without version tags, e.g. 1.0.0.
-          </p>
-          <FieldError id="register-version-error" text={problems.version} />
-        </div>
+        <Field id="register-url" label="Source URL (required)" problem={problems.url} hint="A Hugging Face model or dataset, a GitHub repository, a Kaggle dataset or any web page.">
+          {(a11y) => (
+            <input
+              {...a11y}
+              ref={refs.url}
+              type="url"
+              value={url}
+              required
+              autoComplete="url"
+              spellCheck={false}
+              onChange={(e) => setUrl(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field id="register-name" label="Name (optional)" problem={problems.name} hint="Empty: taken from the URL (bert-base-uncased for …/google-bert/bert-base-uncased).">
+          {(a11y) => (
+            <input
+              {...a11y}
+              ref={refs.name}
+              type="text"
+              value={name}
+              autoComplete="off"
+              onChange={(e) => setName(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field id="register-version" label="Version (optional)" problem={problems.version} hint="For sources without version tags, e.g. 1.0.0.">
+          {(a11y) => (
+            <input
+              {...a11y}
+              ref={refs.version}
+              type="text"
+              value={version}
+              autoComplete="off"
+              spellCheck={false}
+              onChange={(e) => setVersion(e.target.value)}
+            />
+          )}
+        </Field>
         <button type="submit" className="button button--primary" disabled={busy}>
           {busy ? "Registering…" : "Register"}
         </button>
@@ -337,59 +347,53 @@ function UploadForm() {
       <h2 id="upload-heading">Upload a zip</h2>
       <form onSubmit={submit} noValidate className="form form--wide">
         <TypeChoice name="upload-type" value={type} onChange={setType} />
-        <div className="form-row">
-          <label htmlFor="upload-file">Zip file (required)</label>
-          <input
-            ref={refs.file}
-            id="upload-file"
-            type="file"
-            accept=".zip,application/zip"
-            aria-invalid={problems.file ? true : undefined}
-            aria-describedby={describedBy("upload-file-hint", "upload-file-error", problems.file)}
-            onChange={(e) => setFile(e.target.files?.[0] ?? null)}
-          />
-          <p className="hint" id="upload-file-hint">
-            Laid out like a Hugging Face repository (README.md, config.json, weights); one top-level folder is fine. Up
-            to 2 GiB; no symlinks, encryption, or absolute or .. paths.
-            {file ? ` Chosen: ${file.name}, ${formatBytes(file.size)}.` : ""}
-          </p>
-          <FieldError id="upload-file-error" text={problems.file} />
-        </div>
-        <div className="form-row">
-          <label htmlFor="upload-name">Name (optional)</label>
-          <input
-            ref={refs.name}
-            id="upload-name"
-            type="text"
-            value={name}
-            autoComplete="off"
-            aria-invalid={problems.name ? true : undefined}
-            aria-describedby={describedBy("upload-name-hint", "upload-name-error", problems.name)}
-            onChange={(e) => setName(e.target.value)}
-          />
-          <p className="hint" id="upload-name-hint">
-            Empty: taken from the zip's name.
-          </p>
-          <FieldError id="upload-name-error" text={problems.name} />
-        </div>
-        <div className="form-row">
-          <label htmlFor="upload-version">Version (optional)</label>
-          <input
-            ref={refs.version}
-            id="upload-version"
-            type="text"
-            value={version}
-            autoComplete="off"
-            spellCheck={false}
-            aria-invalid={problems.version ? true : undefined}
-            aria-describedby={describedBy("upload-version-hint", "upload-version-error", problems.version)}
-            onChange={(e) => setVersion(e.target.value)}
-          />
-          <p className="hint" id="upload-version-hint">
-            e.g. 2.1.0; version ranges in the browse page match it.
-          </p>
-          <FieldError id="upload-version-error" text={problems.version} />
-        </div>
+        <Field
+          id="upload-file"
+          label="Zip file (required)"
+          problem={problems.file}
+          hint={
+            <>
+              Laid out like a Hugging Face repository (README.md, config.json, weights); one top-level folder is fine. Up
+              to 2 GiB; no symlinks, encryption, or absolute or .. paths.
+              {file ? ` Chosen: ${file.name}, ${formatBytes(file.size)}.` : ""}
+            </>
+          }
+        >
+          {(a11y) => (
+            <input
+              {...a11y}
+              ref={refs.file}
+              type="file"
+              accept=".zip,application/zip"
+              onChange={(e) => setFile(e.target.files?.[0] ?? null)}
+            />
+          )}
+        </Field>
+        <Field id="upload-name" label="Name (optional)" problem={problems.name} hint="Empty: taken from the zip's name.">
+          {(a11y) => (
+            <input
+              {...a11y}
+              ref={refs.name}
+              type="text"
+              value={name}
+              autoComplete="off"
+              onChange={(e) => setName(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field id="upload-version" label="Version (optional)" problem={problems.version} hint="e.g. 2.1.0; version ranges in the browse page match it.">
+          {(a11y) => (
+            <input
+              {...a11y}
+              ref={refs.version}
+              type="text"
+              value={version}
+              autoComplete="off"
+              spellCheck={false}
+              onChange={(e) => setVersion(e.target.value)}
+            />
+          )}
+        </Field>
         <div className="button-row">
           <button ref={submitRef} type="submit" className="button button--primary" disabled={uploading}>
             {uploading ? "Uploading…" : "Upload and register"}
