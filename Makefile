@@ -19,13 +19,14 @@ UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html u
 APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
 .PHONY: help install run test lint typecheck unit ui ui-unit ui-test ui-screenshots chromium \
-        deploy-check
+        deploy-check graphviz threat-model
 
 help:
 	@echo "make run   - start the whole registry on http://127.0.0.1:$(PORT) (embedded defaults)"
 	@echo "make test  - lint, type-check and run the full test suite with coverage"
 	@echo "make ui    - build the web UI (ui/dist), served by the registry at /ui/"
 	@echo "make ui-test / ui-screenshots - browser tests; the latter also writes docs/ui/*.png"
+	@echo "make threat-model - regenerate docs/security/dfd.{dot,svg,png} and pytm-findings.md"
 	@echo "make deploy-check - synthesize the AWS stacks into deploy/cdk.out (no credentials) and lint them"
 
 install:
@@ -48,6 +49,17 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  $(APT_GET) update -qq && $(APT_GET) install -y -qq chromium chromium-driver >/dev/null; }
+
+# The threat model's diagram (docs/security/): graphviz from Debian renders what pytm draws.
+# `make test` only checks that the model matches the code and dfd.dot (no graphviz needed).
+graphviz:
+	@command -v dot >/dev/null 2>&1 || { \
+	  echo "Installing Debian's graphviz to render the threat model's diagram"; \
+	  $(APT_GET) update -qq && $(APT_GET) install -y -qq graphviz >/dev/null; }
+
+threat-model: install graphviz
+	$(UV) run --frozen python docs/security/threat_model.py --dfd docs/security/dfd \
+	  --findings docs/security/pytm-findings.md
 
 ui-test: install ui chromium
 	$(UV) run --frozen pytest tests/ui $(PYTEST_ARGS)
