@@ -15,6 +15,7 @@ import inspect
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -43,7 +44,7 @@ tm_code = _load_threat_model()
 
 
 @pytest.fixture(scope="module")
-def model():  # type: ignore[no-untyped-def]
+def model() -> Any:
     return tm_code.build_model()
 
 
@@ -94,16 +95,16 @@ def handled_event_types(service: str) -> set[str]:
     return {event_cls.event_type for event_cls in build(*arguments)}
 
 
-def flow_event_names(flows: list) -> set[str]:  # type: ignore[type-arg]
+def flow_event_names(flows: list[Any]) -> set[str]:
     return {data.name for flow in flows for data in flow.data}
 
 
-def test_the_model_is_consistent_for_pytm(model) -> None:  # type: ignore[no-untyped-def]
+def test_the_model_is_consistent_for_pytm(model: Any) -> None:
     assert model.tm.check()
     assert all(name in model.elements for name in tm_code.THIRD_PARTY_CALLS)
 
 
-def test_every_service_package_is_an_element_inside_the_service_mesh(model) -> None:  # type: ignore[no-untyped-def]
+def test_every_service_package_is_an_element_inside_the_service_mesh(model: Any) -> None:
     packages = set(service_packages())
     assert packages == set(SERVICE_NAMES), "services/ and registry_common.settings.SERVICES differ"
     for name in packages:
@@ -113,27 +114,27 @@ def test_every_service_package_is_an_element_inside_the_service_mesh(model) -> N
 
 
 @pytest.mark.parametrize("service", sorted(SERVICE_NAMES))
-def test_every_event_a_service_builds_flows_from_it_to_the_bus(model, service: str) -> None:  # type: ignore[no-untyped-def]
+def test_every_event_a_service_builds_flows_from_it_to_the_bus(model: Any, service: str) -> None:
     built = called_names(service) & set(EVENT_TYPES)
     shown = flow_event_names(model.flows_between(f"{service} service", tm_code.SNS))
     assert built == shown, f"{service} builds {sorted(built)}, the model shows {sorted(shown)}"
 
 
 @pytest.mark.parametrize("service", sorted(SERVICE_NAMES))
-def test_every_event_a_service_handles_flows_from_the_bus_to_it(model, service: str) -> None:  # type: ignore[no-untyped-def]
+def test_every_event_a_service_handles_flows_from_the_bus_to_it(model: Any, service: str) -> None:
     handled = handled_event_types(service)
     shown = flow_event_names(model.flows_between(tm_code.SQS, f"{service} service"))
     assert handled == shown, f"{service} handles {sorted(handled)}, the model {sorted(shown)}"
 
 
-def test_every_event_type_crosses_the_bus(model) -> None:  # type: ignore[no-untyped-def]
+def test_every_event_type_crosses_the_bus(model: Any) -> None:
     published = flow_event_names([f for f in model.flows if f.sink.name == tm_code.SNS])
     fanned_out = flow_event_names(model.flows_between(tm_code.SNS, tm_code.SQS))
     assert published == set(EVENT_TYPES)
     assert fanned_out == set(EVENT_TYPES)
 
 
-def test_every_endpoint_setting_is_placed_in_the_model(model) -> None:  # type: ignore[no-untyped-def]
+def test_every_endpoint_setting_is_placed_in_the_model(model: Any) -> None:
     endpoint_fields = {
         name
         for name in RuntimeSettings.model_fields
@@ -150,7 +151,9 @@ def test_every_endpoint_setting_is_placed_in_the_model(model) -> None:  # type: 
 
 
 @pytest.mark.parametrize("service", sorted(SERVICE_NAMES))
-def test_a_service_reading_a_third_party_endpoint_has_a_flow_to_it(model, service: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_service_reading_a_third_party_endpoint_has_a_flow_to_it(
+    model: Any, service: str
+) -> None:
     read = attribute_names(service)
     for setting, entity in tm_code.THIRD_PARTY_SETTINGS.items():
         reads_it = setting in read
@@ -164,7 +167,7 @@ def test_a_service_reading_a_third_party_endpoint_has_a_flow_to_it(model, servic
             assert model.flows_between(entity, f"{service} service")
 
 
-def test_every_internal_base_url_setting_is_a_flow(model) -> None:  # type: ignore[no-untyped-def]
+def test_every_internal_base_url_setting_is_a_flow(model: Any) -> None:
     from registry_gateway.config import GatewaySettings
     from registry_health.config import HealthSettings
 
@@ -178,7 +181,7 @@ def test_every_internal_base_url_setting_is_a_flow(model) -> None:  # type: igno
                 )
 
 
-def test_whoever_imports_the_sandbox_has_a_flow_into_it_and_hands_it_no_secret(model) -> None:  # type: ignore[no-untyped-def]
+def test_whoever_imports_the_sandbox_has_a_flow_into_it_and_hands_it_no_secret(model: Any) -> None:
     importers = set()
     for service in SERVICE_NAMES:
         for module in source_modules(service):
@@ -197,7 +200,7 @@ def test_whoever_imports_the_sandbox_has_a_flow_into_it_and_hands_it_no_secret(m
     assert out <= {*(f"{s} service" for s in importers), tm_code.HF_HUB}
 
 
-def test_the_internet_reaches_only_the_load_balancer(model) -> None:  # type: ignore[no-untyped-def]
+def test_the_internet_reaches_only_the_load_balancer(model: Any) -> None:
     internet = model.boundaries["internet"].name
     from_internet = {
         f.sink.name for f in model.flows if model.boundary_of(f.source.name) == internet
@@ -205,12 +208,12 @@ def test_the_internet_reaches_only_the_load_balancer(model) -> None:  # type: ig
     assert from_internet == {tm_code.ALB}
 
 
-def test_every_element_is_inside_a_trust_boundary(model) -> None:  # type: ignore[no-untyped-def]
+def test_every_element_is_inside_a_trust_boundary(model: Any) -> None:
     for name in model.elements:
         assert model.boundary_of(name) is not None, f"{name} is in no boundary"
 
 
-def test_the_checked_in_diagram_is_the_model(model) -> None:  # type: ignore[no-untyped-def]
+def test_the_checked_in_diagram_is_the_model(model: Any) -> None:
     """dfd.dot is what `make threat-model` renders to dfd.png/svg: regenerate when this fails."""
     checked_in = (SECURITY_DOCS / "dfd.dot").read_text()
     assert checked_in == tm_code.dot_source(model), (
