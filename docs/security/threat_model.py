@@ -22,6 +22,7 @@ building and checking the model does not. ``make threat-model`` regenerates
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -376,6 +377,14 @@ def dot_source(model: RegistryModel) -> str:
     # pytm's template puts `rankdir` on nodes, where graphviz ignores it; left to right keeps
     # the boundaries in reading order (internet, VPC, AWS services, third parties).
     drawn: str = model.tm.dfd()
+    # Boundary labels are what this diagram is for: larger than pytm's 10 pt.
+    drawn = drawn.replace("fontsize = 10;", "fontsize = 18;")
+    # pytm wraps boundary names with `\\n`, which an HTML-like label prints literally.
+    drawn = re.sub(
+        r"label = <<i>(.*?)</i>>;",
+        lambda m: "label = <<i>" + m.group(1).replace("\\n", " ") + "</i>>;",
+        drawn,
+    )
     return drawn.replace(
         '    labelloc = "t";',
         f'    rankdir = LR;\n    label = "{model.tm.name}: data flows and trust boundaries '
