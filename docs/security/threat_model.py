@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT / "deploy") not in sys.path:
     sys.path.insert(0, str(ROOT / "deploy"))
 
+import pytm  # noqa: E402
 from pytm import (  # noqa: E402
     TM,
     Actor,
@@ -372,6 +373,9 @@ def _operations_flows(model: RegistryModel) -> None:
 # ---------------------------------------------------------------------------- outputs
 
 
+_PYTM_IMAGES = Path(pytm.__file__).parent / "images"
+
+
 def dot_source(model: RegistryModel) -> str:
     """The diagram in graphviz's language (deterministic: pytm seeds its ids)."""
     # pytm's template puts `rankdir` on nodes, where graphviz ignores it; left to right keeps
@@ -385,6 +389,9 @@ def dot_source(model: RegistryModel) -> str:
         lambda m: "label = <<i>" + m.group(1).replace("\\n", " ") + "</i>>;",
         drawn,
     )
+    # pytm names its icons by absolute path into site-packages; keep the file the same on every
+    # checkout (render() passes graphviz the icon directory as its image path).
+    drawn = drawn.replace(str(_PYTM_IMAGES) + "/", "")
     return drawn.replace(
         '    labelloc = "t";',
         f'    rankdir = LR;\n    label = "{model.tm.name}: data flows and trust boundaries '
@@ -403,8 +410,10 @@ def render(model: RegistryModel, base: Path) -> list[Path]:
         return written
     for fmt in ("svg", "png"):
         target = base.with_suffix(f".{fmt}")
+        command = [dot, f"-T{fmt}", "-Gdpi=110", f"-Gimagepath={_PYTM_IMAGES}", "-o", str(target)]
         subprocess.run(  # noqa: S603 - a fixed program and our own file names
-            [dot, f"-T{fmt}", "-Gdpi=110", "-o", str(target), str(written[0])], check=True
+            [*command, str(written[0])],
+            check=True,
         )
         written.append(target)
     return written
