@@ -85,7 +85,7 @@ class PlainUrlFetcher:
         except OutboundError as exc:
             note = self._metadata_only_note(exc)
             if note is None:
-                raise OutboundError(
+                raise type(exc)(
                     f"{exc.message} Nothing was registered.",
                     reason=exc.reason,
                     http_status=exc.http_status,
