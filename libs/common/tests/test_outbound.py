@@ -386,3 +386,16 @@ def test_an_outbound_error_is_a_400_with_a_sentence() -> None:
         "code": "url_refused",
         "details": {"reason": "address"},
     }
+
+
+async def test_proxies_from_the_environment_are_ignored(
+    servers: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A proxy would connect on our behalf, past the check: the guarded client uses none."""
+    allowed, _ = servers
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    fetched = await _download(allowed, f"{allowed}/file.bin", tmp_path)
+    assert fetched.size == 1000

@@ -276,13 +276,15 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         verify: ssl.SSLContext | bool = True,
     ) -> None:
         self.policy = policy
-        self._trusted = httpx.AsyncHTTPTransport(verify=verify, trust_env=False)
-        self._guarded = httpx.AsyncHTTPTransport(verify=verify, trust_env=False)
+        # A transport's trust_env only reads SSL_CERT_FILE/SSL_CERT_DIR (kept); proxies from
+        # the environment are the client's business, and `guarded_client` turns them off.
+        self._trusted = httpx.AsyncHTTPTransport(verify=verify)
+        self._guarded = httpx.AsyncHTTPTransport(verify=verify)
         # httpx has no public way to give its pool a network backend, and writing our own
         # request/response mapping would copy its exception mapping; swapping the pool keeps
         # both. tests/.../test_outbound.py proves the swap is in effect (the rebinding test).
         self._guarded._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+            ssl_context=httpx.create_ssl_context(verify=verify),
             network_backend=VettingBackend(resolver or system_resolver),
         )
 
