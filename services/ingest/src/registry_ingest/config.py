@@ -34,11 +34,12 @@ class IngestSettings(BaseSettings):
         default=60.0, gt=0, description="Longest wait for one connect or read of a source."
     )
     fetch_deadline_seconds: float = Field(
-        default=600.0,
+        default=60.0,
         gt=0,
         description=(
             "Longest time one plain-URL download may take in total (redirects and the whole "
-            "body), however steadily the server trickles."
+            "body), however steadily the server trickles. A minute matches how long a caller "
+            "of the create waits; raise it for large files on slow links."
         ),
     )
     max_upload_bytes: int = Field(default=2 * 1024**3, ge=1)

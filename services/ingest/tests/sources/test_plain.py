@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -64,6 +65,15 @@ ROUTES: dict[str, tuple[int, dict[str, str], bytes]] = {
 class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
+        if path == "/trickle":  # 14 bytes, one every 0.2 s: each read is quick, the whole is not
+            self.send_response(200)
+            self.send_header("Content-Length", "14")
+            self.end_headers()
+            for byte in b"fourteen bytes":
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.2)
+            return
         status, headers, body = ROUTES.get(path, (404, {}, b""))
         self.send_response(status)
         for name, value in headers.items():
@@ -156,6 +166,15 @@ async def test_what_the_user_can_fix_is_a_400(
     assert failed.value.status == 400
     assert fragment in failed.value.message
     assert failed.value.message.endswith("Nothing was registered.")
+
+
+async def test_the_configured_deadline_bounds_the_whole_download(web: str, tmp_path: Path) -> None:
+    started = time.monotonic()
+    with pytest.raises(OutboundError) as failed:
+        await _fetch(f"{web}/trickle", tmp_path, timeout=5.0, deadline=0.5)
+    assert failed.value.reason == "deadline"
+    assert "did not finish answering within 0.5 s" in failed.value.message
+    assert time.monotonic() - started < 2.0
 
 
 async def test_unreachable_and_unresolvable_hosts(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ DEFAULT_HF_ENDPOINT: Final = "https://huggingface.co"
 DEFAULT_GITHUB_API_URL: Final = "https://api.github.com"
 DEFAULT_MAX_FETCH_BYTES: Final = 2 * 1024**3
 DEFAULT_TIMEOUT: Final = 60.0
-DEFAULT_DEADLINE: Final = 600.0
+DEFAULT_DEADLINE: Final = 60.0
 GITHUB_MAX_FILES: Final = 50_000
 
 # Keys every `FetchedSource.metadata` carries (None / [] when unknown), whatever the source.
