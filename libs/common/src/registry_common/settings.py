@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from registry_common.outbound import OutboundPolicy, origin_of, parse_origins
+
 SERVICES = ("gateway", "auth", "ingest", "scoring", "lineage", "health")
 
 BlobBackend = Literal["local", "s3"]
@@ -86,6 +88,14 @@ class RuntimeSettings(BaseSettings):
     github_token: str | None = Field(
         default=None, validation_alias=AliasChoices("REGISTRY_GITHUB_TOKEN", "GITHUB_TOKEN")
     )
+    outbound_allow_origins: str = Field(
+        default="",
+        description=(
+            "Comma-separated origins (scheme://host[:port]) on private addresses that URLs "
+            "users give may still reach, e.g. an internal mirror. The Hugging Face and GitHub "
+            "endpoints above are always allowed, by exact origin."
+        ),
+    )
     internal_token: str | None = Field(
         default=None,
         description=(
@@ -98,6 +108,17 @@ class RuntimeSettings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("outbound_allow_origins")
+    @classmethod
+    def _valid_origins(cls, value: str) -> str:
+        parse_origins(value)  # a ValueError here names the bad entry at start
+        return value
+
+    def outbound_policy(self) -> OutboundPolicy:
+        """Who URLs users give may reach: public addresses, plus these exact origins."""
+        trusted = {origin_of(self.hf_endpoint), origin_of(self.github_api_url)}
+        return OutboundPolicy(frozenset(trusted) | parse_origins(self.outbound_allow_origins))
 
     def database_url_for(self, service: str) -> str:
         """Each service owns its tables: its own SQLite file, or the shared server."""

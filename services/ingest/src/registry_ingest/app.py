@@ -43,6 +43,8 @@ def create_app(
         github_token=runtime.github_token,
         max_fetch_bytes=settings.max_fetch_bytes,
         timeout=settings.fetch_timeout_seconds,
+        deadline=settings.fetch_deadline_seconds,
+        outbound=runtime.outbound_policy(),
     )
     audit = AuditTrail(kit.db)
     service = IngestService(settings, catalog, store, kit.bus, source_fetcher, audit, kit.log)

@@ -30,7 +30,18 @@ class IngestSettings(BaseSettings):
     max_fetch_bytes: int = Field(
         default=2 * 1024**3, ge=0, description="Largest source mirrored into a bundle."
     )
-    fetch_timeout_seconds: float = Field(default=60.0, gt=0)
+    fetch_timeout_seconds: float = Field(
+        default=60.0, gt=0, description="Longest wait for one connect or read of a source."
+    )
+    fetch_deadline_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description=(
+            "Longest time one plain-URL download may take in total (redirects and the whole "
+            "body), however steadily the server trickles. A minute matches how long a caller "
+            "of the create waits; raise it for large files on slow links."
+        ),
+    )
     max_upload_bytes: int = Field(default=2 * 1024**3, ge=1)
     max_upload_files: int = Field(default=10_000, ge=1)
     max_upload_uncompressed_bytes: int = Field(default=8 * 1024**3, ge=1)

@@ -1,4 +1,9 @@
-"""Plain URLs: one bounded GET against a loopback server started here; never an error."""
+"""Plain URLs: one guarded, bounded GET against a loopback server started here.
+
+The server's origin is allowed the way an operator would (an allowed origin); anything the
+user can fix is a 400 with a sentence, and only "needs credentials" and "too big" are still
+registered as metadata.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import hashlib
 import io
 import json
 import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from registry_common.outbound import OutboundError, OutboundPolicy, OutboundRefused, origin_of
 from registry_ingest.sources.urls import parse_source_url
 from services.ingest.tests.sources.helpers import make_fetcher
 
@@ -58,6 +65,15 @@ ROUTES: dict[str, tuple[int, dict[str, str], bytes]] = {
 class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
+        if path == "/trickle":  # 14 bytes, one every 0.2 s: each read is quick, the whole is not
+            self.send_response(200)
+            self.send_header("Content-Length", "14")
+            self.end_headers()
+            for byte in b"fourteen bytes":
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.2)
+            return
         status, headers, body = ROUTES.get(path, (404, {}, b""))
         self.send_response(status)
         for name, value in headers.items():
@@ -82,8 +98,10 @@ def web() -> Iterator[str]:
         server.server_close()
 
 
-async def _fetch(url: str, tmp_path: Path, **kw):  # type: ignore[no-untyped-def]
-    fetcher = make_fetcher(**{"timeout": 5.0, **kw})
+async def _fetch(url: str, tmp_path: Path, *, allow: str | None = None, **kw):  # type: ignore[no-untyped-def]
+    """Fetch ``url`` with ``allow`` (default: the URL's own origin) as an allowed origin."""
+    policy = OutboundPolicy(frozenset({origin_of(allow or url)}))
+    fetcher = make_fetcher(**{"timeout": 5.0, "outbound": policy, **kw})
     return await fetcher.fetch(parse_source_url(url, "model"), tmp_path / "work")
 
 
@@ -116,14 +134,10 @@ async def test_name_from_content_type_and_redirects(web: str, tmp_path: Path) ->
     ("path", "fragment"),
     [
         ("/secret/model.bin", "HTTP 401: the content needs credentials"),
-        ("/gone", "HTTP 404"),
-        ("/broken", "HTTP 500"),
-        ("/loop", "redirected more than 5 times"),
-        ("/elsewhere", "not an http(s) link"),
         ("/big.bin", "over the 4.9 KiB ingest limit"),
     ],
 )
-async def test_failures_are_metadata_only(
+async def test_credentials_and_size_are_metadata_only(
     web: str, tmp_path: Path, path: str, fragment: str
 ) -> None:
     source = await _fetch(f"{web}{path}", tmp_path, max_fetch_bytes=5000 - 1)
@@ -135,21 +149,50 @@ async def test_failures_are_metadata_only(
     assert source.metadata["fetch_error"]
 
 
+@pytest.mark.parametrize(
+    ("path", "fragment"),
+    [
+        ("/gone", "HTTP 404: nothing is at that address"),
+        ("/broken", "HTTP 500"),
+        ("/loop", "redirected more than 5 times"),
+        ("/elsewhere", "only fetches http(s) links"),
+    ],
+)
+async def test_what_the_user_can_fix_is_a_400(
+    web: str, tmp_path: Path, path: str, fragment: str
+) -> None:
+    with pytest.raises(OutboundError) as failed:
+        await _fetch(f"{web}{path}", tmp_path)
+    assert failed.value.status == 400
+    assert fragment in failed.value.message
+    assert failed.value.message.endswith("Nothing was registered.")
+
+
+async def test_the_configured_deadline_bounds_the_whole_download(web: str, tmp_path: Path) -> None:
+    started = time.monotonic()
+    with pytest.raises(OutboundError) as failed:
+        await _fetch(f"{web}/trickle", tmp_path, timeout=5.0, deadline=0.5)
+    assert failed.value.reason == "deadline"
+    assert "did not finish answering within 0.5 s" in failed.value.message
+    assert time.monotonic() - started < 2.0
+
+
 async def test_unreachable_and_unresolvable_hosts(tmp_path: Path) -> None:
-    closed = await _fetch("http://127.0.0.1:9/model.bin", tmp_path / "a", timeout=2.0)
-    assert closed.files == []
-    assert "could not be fetched" in closed.notes[0]
-    unknown = await _fetch("http://no-such-host.invalid/x", tmp_path / "b", timeout=2.0)
-    assert unknown.files == []
-    assert "could not be resolved" in unknown.notes[0]
+    with pytest.raises(OutboundError, match="could not be fetched: connecting to"):
+        await _fetch("http://127.0.0.1:9/model.bin", tmp_path / "a", timeout=2.0)
+    with pytest.raises(OutboundError, match=r"'no-such-host\.invalid' could not be resolved"):
+        await _fetch("http://no-such-host.invalid/x", tmp_path / "b", allow="http://127.0.0.1:9")
 
 
 async def test_internal_addresses_are_refused(web: str, tmp_path: Path) -> None:
-    metadata_service = await _fetch("http://169.254.169.254/latest/meta-data/", tmp_path / "a")
-    assert "internal address" in metadata_service.notes[0]
-    loopback = await _fetch(f"{web}/files/model.bin", tmp_path / "b", allow_private_hosts=False)
-    assert loopback.files == []
-    assert "internal address" in loopback.notes[0]
+    with pytest.raises(OutboundRefused, match="the cloud metadata address"):
+        await _fetch("http://169.254.169.254/latest/meta-data/", tmp_path / "a", allow=web)
+    # The fakes' own origins are trusted; the same host on another port is not.
+    with pytest.raises(OutboundRefused, match="is a loopback address"):
+        await _fetch(f"{web}/files/model.bin", tmp_path / "b", allow="http://127.0.0.1:9")
+    assert not (tmp_path / "b" / "work" / "url").exists() or not any(
+        (tmp_path / "b" / "work" / "url").iterdir()
+    )
 
 
 async def test_zip_bundle_is_unpacked_like_an_upload(web: str, tmp_path: Path) -> None:

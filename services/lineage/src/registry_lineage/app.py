@@ -27,6 +27,7 @@ def create_app(settings: LineageSettings, **overrides: Any) -> FastAPI:
         kit.log,
         github_api_url=settings.runtime.github_api_url,
         github_token=settings.runtime.github_token,
+        outbound=settings.runtime.outbound_policy(),
     )
     for event_cls, handler in build_handlers(service, kit.log).items():
         kit.bus.subscribe("lineage", event_cls, handler)

@@ -9,6 +9,7 @@ from typing import Any
 
 from registry_common.errors import BadRequest, NotFound
 from registry_common.events import ArtifactUpdated, ArtifactUploaded
+from registry_common.outbound import OutboundPolicy
 from registry_lineage.licenses.compatibility import check
 from registry_lineage.licenses.github import github_license
 from registry_lineage.references import own_keys, references
@@ -31,9 +32,16 @@ def external_id(key: str) -> str:
 
 class LineageService:
     def __init__(
-        self, store: LineageStore, log: Any, *, github_api_url: str, github_token: str | None
+        self,
+        store: LineageStore,
+        log: Any,
+        *,
+        github_api_url: str,
+        github_token: str | None,
+        outbound: OutboundPolicy | None = None,
     ) -> None:
         self._store = store
+        self._outbound = outbound
         self._log = log
         self._github_api_url = github_api_url
         self._github_token = github_token
@@ -43,7 +51,10 @@ class LineageService:
         result for inference/generation? (R10; the rules are in `licenses/`.)"""
         row = await self._indexed(artifact_id)
         project = await github_license(
-            github_url, api_url=self._github_api_url, token=self._github_token
+            github_url,
+            api_url=self._github_api_url,
+            token=self._github_token,
+            policy=self._outbound,
         )
         model_license = row.details.get("licenses") or row.details.get("license")
         verdict = check(model_license, project.spdx_id)

@@ -40,6 +40,7 @@ def create_app(
         parents_net_scores=parents_net_scores,
         metric_timeout=settings.metric_timeout_seconds,
         reviewedness_max_commits=settings.reviewedness_max_commits,
+        outbound=runtime.outbound_policy(),
     )
     service = ScoringService(settings, store, the_blobs, kit.bus, context, kit.log)
     for event_cls, handler in build_handlers(service, kit.log).items():

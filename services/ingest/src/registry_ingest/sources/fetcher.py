@@ -3,7 +3,9 @@
 Errors: a source that does not exist raises `NotFound`; an upstream outage (after bounded
 retries) raises `UpstreamError` naming the service; an unsafe upload raises `BadRequest`.
 Sources that exist but need credentials (gated models, Kaggle, plain URLs answering 401) are
-never errors: the result is metadata-only, ``complete=False``, with a note saying why.
+never errors: the result is metadata-only, ``complete=False``, with a note saying why. A plain
+URL that cannot be fetched for another reason (an internal address, no such host, a 404, a
+timeout) raises `OutboundError` (400), so nothing empty is registered.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, Final
 
 from huggingface_hub.utils.tqdm import disable_progress_bars
 
+from registry_common.outbound import OutboundPolicy, Resolver, origin_of
 from registry_ingest.sources.archive import UploadLimits
 from registry_ingest.sources.github import GitHubFetcher
 from registry_ingest.sources.huggingface import HuggingFaceFetcher
@@ -27,6 +30,7 @@ DEFAULT_HF_ENDPOINT: Final = "https://huggingface.co"
 DEFAULT_GITHUB_API_URL: Final = "https://api.github.com"
 DEFAULT_MAX_FETCH_BYTES: Final = 2 * 1024**3
 DEFAULT_TIMEOUT: Final = 60.0
+DEFAULT_DEADLINE: Final = 60.0
 GITHUB_MAX_FILES: Final = 50_000
 
 # Keys every `FetchedSource.metadata` carries (None / [] when unknown), whatever the source.
@@ -69,24 +73,36 @@ class SourceFetcher:
         timeout: float = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         github_limits: UploadLimits | None = None,
-        allow_private_hosts: bool = True,
+        deadline: float = DEFAULT_DEADLINE,
+        outbound: OutboundPolicy | None = None,
+        resolver: Resolver | None = None,
     ) -> None:
+        """``outbound``: who plain URLs and redirects may reach; by default public addresses
+        and the two endpoints' own origins. ``timeout`` bounds one connect or read,
+        ``deadline`` one whole plain-URL download."""
         disable_progress_bars()  # a service has no terminal to draw them on
+        hf_endpoint = hf_endpoint or DEFAULT_HF_ENDPOINT
+        github_api_url = github_api_url or DEFAULT_GITHUB_API_URL
+        policy = outbound or OutboundPolicy(
+            frozenset({origin_of(hf_endpoint), origin_of(github_api_url)})
+        )
         self.max_fetch_bytes = max(0, max_fetch_bytes)
         self.retry = retry or RetryPolicy()
         self.huggingface = HuggingFaceFetcher(
-            endpoint=hf_endpoint or DEFAULT_HF_ENDPOINT,
+            endpoint=hf_endpoint,
             token=hf_token,
             max_fetch_bytes=self.max_fetch_bytes,
             timeout=timeout,
             retry=self.retry,
         )
         self.github = GitHubFetcher(
-            api_url=github_api_url or DEFAULT_GITHUB_API_URL,
+            api_url=github_api_url,
             token=github_token,
             max_fetch_bytes=self.max_fetch_bytes,
             timeout=timeout,
             retry=self.retry,
+            policy=policy,
+            resolver=resolver,
             limits=github_limits
             or UploadLimits(
                 max_bytes=self.max_fetch_bytes,
@@ -97,12 +113,14 @@ class SourceFetcher:
         self.plain = PlainUrlFetcher(
             max_fetch_bytes=self.max_fetch_bytes,
             timeout=timeout,
+            deadline=deadline,
             limits=UploadLimits(
                 max_bytes=self.max_fetch_bytes,
                 max_files=GITHUB_MAX_FILES,
                 max_uncompressed_bytes=4 * self.max_fetch_bytes,
             ),
-            allow_private_hosts=allow_private_hosts,
+            policy=policy,
+            resolver=resolver,
         )
 
     async def fetch(self, ref: SourceRef, workdir: Path) -> FetchedSource:

@@ -15,6 +15,7 @@ from urllib.parse import quote
 import httpx
 
 from registry_common.errors import NotFound, UpstreamError
+from registry_common.outbound import OutboundError, OutboundPolicy, Resolver, guarded_client
 from registry_ingest.sources.archive import (
     ArchiveRejected,
     ArchiveTooLarge,
@@ -77,8 +78,12 @@ class GitHubFetcher:
         timeout: float,
         retry: RetryPolicy,
         limits: UploadLimits,
+        policy: OutboundPolicy,
+        resolver: Resolver | None = None,
     ) -> None:
         self.api_url = api_url.rstrip("/")
+        self.policy = policy
+        self.resolver = resolver
         self.token = token
         self.max_fetch_bytes = max_fetch_bytes
         self.timeout = timeout
@@ -93,8 +98,15 @@ class GitHubFetcher:
         }
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        return httpx.AsyncClient(
-            base_url=self.api_url, headers=headers, timeout=self.timeout, follow_redirects=True
+        # The API's own origin is trusted; where it redirects (codeload for archives) and
+        # the pagination links it sends are checked like any URL.
+        return guarded_client(
+            self.policy,
+            resolver=self.resolver,
+            base_url=self.api_url,
+            headers=headers,
+            timeout=self.timeout,
+            follow_redirects=True,
         )
 
     async def fetch(self, ref: SourceRef, workdir: Path) -> FetchedSource:
@@ -300,6 +312,8 @@ class GitHubFetcher:
         while True:
             try:
                 return await attempt()
+            except OutboundError as exc:  # a policy answer: retrying cannot change it
+                raise self._upstream(ref, exc.message.rstrip(".")) from exc
             except _Retry as exc:
                 reason, retry_after = exc.reason, exc.retry_after
             except httpx.TransportError as exc:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from registry_common.errors import BadRequest, NotFound, UpstreamError
+from registry_common.outbound import OutboundError, OutboundPolicy, guarded_client, origin_of
 from registry_lineage.licenses.spdx import NormalizedLicense, normalize_license
 
 DEFAULT_TIMEOUT: Final = 10.0
@@ -137,11 +138,14 @@ async def github_license(
     client: httpx.AsyncClient | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     attempts: int = DEFAULT_ATTEMPTS,
+    policy: OutboundPolicy | None = None,
 ) -> GitHubLicense:
     """The license GitHub detects for the project at ``github_url``.
 
     ``api_url`` is the API root (``https://api.github.com`` or the fake's URL); ``token``, when
     given, is sent as a bearer token. A ``client`` may be shared; it is not closed here.
+    Without one, a guarded client is used: the API's origin (or ``policy``) is trusted and
+    a redirect anywhere else is vetted like any URL (`registry_common.outbound`).
     """
     owner, repo = parse_github_url(github_url)
     base = api_url.rstrip("/")
@@ -155,7 +159,8 @@ async def github_license(
     call = _Caller(github_url, f"{owner}/{repo}", headers, httpx.Timeout(timeout), attempts)
     if client is not None:
         return await _lookup(call, client, base, owner, repo)
-    async with httpx.AsyncClient(follow_redirects=True) as own_client:
+    trusted = policy or OutboundPolicy(frozenset({origin_of(base)}))
+    async with guarded_client(trusted, follow_redirects=True) as own_client:
         return await _lookup(call, own_client, base, owner, repo)
 
 
@@ -217,6 +222,12 @@ class _Caller:
         for attempt in range(1, tries + 1):
             try:
                 response = await client.get(url, headers=self.headers, timeout=self.timeout)
+            except OutboundError as exc:  # a redirect the registry does not follow
+                raise UpstreamError(
+                    f"GitHub's answer about '{self.full_name}' could not be followed: "
+                    f"{exc.message}",
+                    details={"service": "github"},
+                ) from exc
             except httpx.TimeoutException:
                 problem = "it did not answer in time"
             except httpx.HTTPError as exc:

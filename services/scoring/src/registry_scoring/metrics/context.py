@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from registry_common.outbound import OutboundPolicy
 from registry_scoring.metrics.base import ParentsNetScores, no_rated_parents
 from registry_scoring.metrics.github_client import DEFAULT_API_URL, GitHubClient
 from registry_scoring.metrics.hub_client import HubClient
@@ -44,10 +45,12 @@ class MetricContext:
         reviewedness_max_commits: int = 100,
         metric_timeout: float = 120.0,
         reproducibility_timeout: float = 900.0,
+        outbound: OutboundPolicy | None = None,
     ) -> MetricContext:
+        """``outbound``: where the clients' redirects may lead (default: their own origins)."""
         return cls(
-            github=GitHubClient(github_api_url, github_token, cache_ttl=cache_ttl),
-            hub=HubClient(hf_endpoint, hf_token, cache_ttl=cache_ttl),
+            github=GitHubClient(github_api_url, github_token, cache_ttl=cache_ttl, policy=outbound),
+            hub=HubClient(hf_endpoint, hf_token, cache_ttl=cache_ttl, policy=outbound),
             parents_net_scores=parents_net_scores,
             reviewedness_max_commits=reviewedness_max_commits,
             metric_timeout=metric_timeout,

@@ -24,6 +24,7 @@ from typing import Any, Final
 
 import httpx
 
+from registry_common.outbound import OutboundError, OutboundPolicy, guarded_client, origin_of
 from registry_scoring.metrics.base import MetricUnavailable
 
 SERVICE: Final = "GitHub"
@@ -83,7 +84,7 @@ class GitHubClient:
         cache_size: int = 4096,
         timeout: float = 20.0,
         max_wait: float = 2.0,
-        transport: httpx.AsyncBaseTransport | None = None,
+        policy: OutboundPolicy | None = None,
     ) -> None:
         self.api_url = (api_url or DEFAULT_API_URL).rstrip("/")
         self.cache_ttl = cache_ttl
@@ -96,12 +97,13 @@ class GitHubClient:
         }
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        self._http = httpx.AsyncClient(
+        # The API's origin is trusted; redirects and pagination links elsewhere are vetted.
+        self._http = guarded_client(
+            policy or OutboundPolicy(frozenset({origin_of(self.api_url)})),
             base_url=self.api_url,
             headers=headers,
             timeout=timeout,
             follow_redirects=True,
-            transport=transport,
         )
         self._cache: OrderedDict[str, _Answer] = OrderedDict()
         self._inflight: dict[str, asyncio.Future[_Answer]] = {}
@@ -247,6 +249,8 @@ class GitHubClient:
             try:
                 self.requests_made += 1
                 response = await self._http.get(url)
+            except OutboundError as exc:  # GitHub pointed somewhere the registry does not go
+                raise MetricUnavailable(SERVICE, exc.message) from exc
             except httpx.HTTPError as exc:
                 if attempts < 2:
                     await asyncio.sleep(_RETRY_PAUSE)

@@ -21,6 +21,7 @@ import httpx
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 
+from registry_common.outbound import OutboundError, OutboundPolicy, guarded_client, origin_of
 from registry_scoring.metrics.base import MetricUnavailable
 
 SERVICE: Final = "Hugging Face Hub"
@@ -43,7 +44,7 @@ class HubClient:
         max_commits: int = 500,
         timeout: float = 20.0,
         max_wait: float = 2.0,
-        transport: httpx.AsyncBaseTransport | None = None,
+        policy: OutboundPolicy | None = None,
     ) -> None:
         self.endpoint = (endpoint or DEFAULT_ENDPOINT).rstrip("/")
         self.api = api or HfApi(endpoint=self.endpoint, token=token or False)
@@ -52,12 +53,13 @@ class HubClient:
         headers = {"User-Agent": "trustworthy-model-registry-scoring"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        self._http = httpx.AsyncClient(
+        # The Hub's origin is trusted; redirects and pagination links elsewhere are vetted.
+        self._http = guarded_client(
+            policy or OutboundPolicy(frozenset({origin_of(self.endpoint)})),
             base_url=self.endpoint,
             headers=headers,
             timeout=timeout,
             follow_redirects=True,
-            transport=transport,
         )
         self.cache_ttl = cache_ttl
         self.cache_size = max(1, cache_size)
@@ -129,6 +131,8 @@ class HubClient:
         for attempt in (1, 2):
             try:
                 response = await self._http.get(url)
+            except OutboundError as exc:  # the Hub pointed somewhere the registry does not go
+                raise MetricUnavailable(SERVICE, exc.message) from exc
             except httpx.HTTPError as exc:
                 if attempt == 1:
                     await asyncio.sleep(_RETRY_PAUSE)
