@@ -97,17 +97,14 @@ def available_levels() -> tuple[Isolation, ...]:
     bwrap, unshare, setpriv = _tool("bwrap"), _tool("unshare"), _tool("setpriv")
     true = _tool("true") or "/bin/true"
     if bwrap and root and setpriv:
-        probe = (bwrap, "--unshare-pid", "--unshare-net", "--ro-bind", "/", "/", "--", true)
-        if _works(probe):
+        probe: tuple[str, ...] = ("--unshare-pid", "--unshare-net", "--ro-bind", "/", "/")
+        if _works((bwrap, *probe, "--", true)):
             found.append(Isolation.BWRAP_UID)
-    if bwrap and not root:
-        probe = (bwrap, "--unshare-all", "--ro-bind", "/", "/", "--", true)
-        if _works(probe):
-            found.append(Isolation.BWRAP_USERNS)
-    if unshare and root and setpriv:
-        probe = (unshare, "--mount", "--pid", "--net", "--fork", "--mount-proc", "--", true)
-        if _works(probe):
-            found.append(Isolation.UNSHARE_UID)
+    if bwrap and not root and _works((bwrap, "--unshare-all", "--ro-bind", "/", "/", "--", true)):
+        found.append(Isolation.BWRAP_USERNS)
+    namespaces = ("--mount", "--pid", "--net", "--fork", "--mount-proc")
+    if unshare and root and setpriv and _works((unshare, *namespaces, "--", true)):
+        found.append(Isolation.UNSHARE_UID)
     if root and setpriv:
         found.append(Isolation.UID)
     found.append(Isolation.RLIMITS)
@@ -219,7 +216,7 @@ def bwrap_argv(
         parents(path)
         argv.extend(["--ro-bind", path, path])
     argv += ["--proc", "/proc", "--dev", "/dev"]
-    argv += ["--size", str(request.limits.tmp_bytes), "--perms", "1777", "--tmpfs", "/tmp"]
+    argv += ["--size", str(request.limits.tmp_bytes), "--perms", "1777", "--tmpfs", "/tmp"]  # noqa: S108 - the private one
     parents(run_dir)
     argv.extend(["--bind", run_dir, run_dir])
     bound = [os.path.realpath(p) for p in readonly if os.path.lexists(p)]
@@ -246,10 +243,12 @@ def bwrap_argv(
 
 _UNSHARE_SCRIPT = (
     # Runs as root inside the new mount namespace, before the uid is dropped: cover each
-    # hidden path with an empty, unreadable tmpfs, then become the sandbox uid.
+    # hidden path with an empty, unreadable tmpfs, then become the sandbox uid. The shell
+    # waits instead of exec'ing so a program killed by a signal ends as status 128+N, the
+    # convention bubblewrap follows too (unshare's own re-raising of the signal fails).
     'while [ "$1" != "--" ]; do if [ -d "$1" ]; then '
     'mount -t tmpfs -o size=4k,mode=000 sandbox-hidden "$1"; '
-    'else mount --bind /dev/null "$1"; fi || exit 125; shift; done; shift; exec "$@"'
+    'else mount --bind /dev/null "$1"; fi || exit 125; shift; done; shift; "$@"; exit $?'
 )
 
 

@@ -39,7 +39,6 @@ from .isolation import (
     available_levels,
     bwrap_argv,
     drops_uid,
-    hides_paths,
     isolates_network,
     prlimit_argv,
     readable_by,
@@ -220,7 +219,8 @@ class Sandbox:
             )
         if spawned is not None:
             spawned.append(proc.pid)
-        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout is not None
+        assert proc.stderr is not None
         overflow = threading.Event()
         out = _CappedReader(proc.stdout, limits.output_bytes, overflow.set)
         err = _CappedReader(proc.stderr, limits.output_bytes, overflow.set)
