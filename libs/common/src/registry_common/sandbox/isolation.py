@@ -58,9 +58,16 @@ class Identity:
     gid: int
 
     @classmethod
-    def resolve(cls, user: str | int | None) -> Identity:
+    def resolve(cls, user: str | int | tuple[int, int] | None) -> Identity:
         """``registry-sandbox`` if that system user exists, else ``nobody`` (65534)."""
+        if isinstance(user, tuple):
+            uid, gid = user
+            if uid == 0 or gid == 0:
+                raise ValueError("the sandbox user must not be root")
+            return cls(uid, gid)
         if isinstance(user, int):
+            if user == 0:
+                raise ValueError("the sandbox user must not be root")
             return cls(user, user)
         try:
             entry = pwd.getpwnam(user or SANDBOX_USER)

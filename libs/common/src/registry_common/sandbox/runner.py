@@ -72,7 +72,7 @@ class SandboxOptions:
     """
 
     isolation: Isolation | Literal["auto"] = "auto"
-    user: str | int | None = None
+    user: str | int | tuple[int, int] | None = None
     base_dir: str | None = None
     hidden_paths: tuple[str, ...] = ()
     allow_weak_isolation: bool = False
@@ -137,16 +137,23 @@ class Sandbox:
     # ------------------------------------------------------------------ run
 
     async def run(self, request: SandboxRequest) -> SandboxResult:
-        """Run ``request`` in a worker thread; a cancelled caller kills the program."""
-        spawned: list[int] = []
+        """Run ``request`` in a worker thread; a cancelled caller kills the program.
+
+        On cancellation this waits (briefly: the program is killed at once) for the worker to
+        finish, so the run directory is gone when the cancellation arrives.
+        """
+        cancel = threading.Event()
+        worker = asyncio.ensure_future(asyncio.to_thread(self.run_blocking, request, cancel))
         try:
-            return await asyncio.to_thread(self.run_blocking, request, spawned)
-        finally:
-            for pid in list(spawned):  # cancelled while running: threads cannot be interrupted
-                _kill_tree(pid)
+            return await asyncio.shield(worker)
+        except asyncio.CancelledError:
+            cancel.set()  # threads cannot be interrupted: the worker polls this
+            with contextlib.suppress(Exception):
+                await worker
+            raise
 
     def run_blocking(
-        self, request: SandboxRequest, spawned: list[int] | None = None
+        self, request: SandboxRequest, cancel: threading.Event | None = None
     ) -> SandboxResult:
         started = time.perf_counter()
         refused = self.refusal(request)
@@ -160,7 +167,7 @@ class Sandbox:
             self._prepare(run_dir, request, level)
             argv = self._argv(level, request, str(run_dir))
             env = _environment(request, run_dir)
-            return self._execute(request, level, argv, env, run_dir, started, spawned)
+            return self._execute(request, level, argv, env, run_dir, started, cancel)
         finally:
             shutil.rmtree(run_dir, ignore_errors=True)
 
@@ -198,7 +205,7 @@ class Sandbox:
         env: dict[str, str],
         run_dir: Path,
         started: float,
-        spawned: list[int] | None,
+        cancel: threading.Event | None,
     ) -> SandboxResult:
         limits = request.limits
         try:
@@ -217,17 +224,18 @@ class Sandbox:
             return self._finish(
                 request, Outcome.FAILED_TO_START, None, b"", b"", started, level, message
             )
-        if spawned is not None:
-            spawned.append(proc.pid)
         assert proc.stdout is not None
         assert proc.stderr is not None
         overflow = threading.Event()
         out = _CappedReader(proc.stdout, limits.output_bytes, overflow.set)
         err = _CappedReader(proc.stderr, limits.output_bytes, overflow.set)
         deadline = started + limits.wall_seconds
-        timed_out = False
+        timed_out = cancelled = False
         while proc.poll() is None:
             if overflow.is_set():
+                break
+            if cancel is not None and cancel.is_set():
+                cancelled = True
                 break
             if time.perf_counter() >= deadline:
                 timed_out = True
@@ -239,14 +247,14 @@ class Sandbox:
         proc.wait()
         _kill_tree(proc.pid)  # descendants left in the session (levels without a pid namespace)
         stdout, stderr = out.result(), err.result()
-        if spawned is not None and proc.pid in spawned:
-            spawned.remove(proc.pid)
         code = proc.returncode
         if overflow.is_set():
             outcome, message = (
                 Outcome.OUTPUT_TRUNCATED,
                 f"killed: printed more than {limits.output_bytes} bytes on one stream",
             )
+        elif cancelled:
+            outcome, message = Outcome.KILLED, "killed: the caller cancelled the run"
         elif timed_out:
             outcome = Outcome.TIMED_OUT
             message = f"killed after the {limits.wall_seconds:g} s wall-clock limit"
