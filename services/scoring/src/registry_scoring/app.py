@@ -11,7 +11,13 @@ from fastapi import FastAPI
 
 from registry_common.blobs import BlobStore, create_blob_store
 from registry_common.http import build_service_app
-from registry_common.sandbox import Isolation, Sandbox, SandboxOptions
+from registry_common.sandbox import (
+    Isolation,
+    RemoteSandbox,
+    Sandbox,
+    SandboxOptions,
+    SandboxRunner,
+)
 from registry_common.service import ServiceKit
 from registry_scoring.api import build_router
 from registry_scoring.config import ScoringSettings
@@ -23,9 +29,12 @@ from registry_scoring.store import RatingStore
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def build_sandbox(settings: ScoringSettings) -> Sandbox:
-    """The wall card demos run behind: nothing of the data directory or configuration is
-    visible to them (the level is probed on the first run, not here)."""
+def build_sandbox(settings: ScoringSettings) -> SandboxRunner:
+    """The wall card demos run behind: the runner service when one is configured (AWS), else
+    a local sandbox that hides the data directory and configuration (the level is probed on
+    the first run, not here)."""
+    if settings.sandbox_url:
+        return RemoteSandbox(settings.sandbox_url)
     hidden = (str(settings.runtime.data_dir.resolve()), *settings.sandbox_hidden_paths)
     return Sandbox(
         SandboxOptions(

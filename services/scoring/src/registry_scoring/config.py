@@ -39,6 +39,13 @@ class ScoringSettings(BaseSettings):
             "bubblewrap). Only on a machine without secrets; otherwise such runs are refused."
         ),
     )
+    sandbox_url: str | None = Field(
+        default=None,
+        description=(
+            "The sandbox runner service (python -m registry_common.sandbox) demos run in, "
+            "instead of beside this service: set in AWS, where the wall is a separate task."
+        ),
+    )
     sandbox_hidden_paths: list[str] = Field(
         default_factory=list,
         description="Paths demos must never read besides REGISTRY_DATA_DIR (configuration).",

@@ -13,7 +13,7 @@ from registry_common.blobs import BlobNotFound, BlobStore
 from registry_common.bus import EventBus
 from registry_common.errors import NotFound, RegistryError
 from registry_common.events import ArtifactRef, ArtifactScored, ArtifactUpdated, ArtifactUploaded
-from registry_common.sandbox import Sandbox
+from registry_common.sandbox import SandboxRunner
 from registry_common.telemetry import inject_trace_context
 from registry_scoring.config import ScoringSettings
 from registry_scoring.metrics.base import MetricResult, RatingFailed
@@ -45,7 +45,7 @@ class ScoringService:
         bus: EventBus,
         context: MetricContext,
         log: Any,
-        sandbox: Sandbox | None = None,
+        sandbox: SandboxRunner | None = None,
     ) -> None:
         self._settings = settings
         self._sandbox = sandbox

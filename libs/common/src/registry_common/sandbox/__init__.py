@@ -19,6 +19,7 @@ from .model import (
     SandboxRequest,
     SandboxResult,
 )
+from .remote import RemoteSandbox, SandboxRunner, build_runner_app
 from .runner import Sandbox, SandboxOptions
 
 __all__ = [
@@ -31,9 +32,12 @@ __all__ = [
     "Limits",
     "NetworkPolicy",
     "Outcome",
+    "RemoteSandbox",
     "Sandbox",
     "SandboxOptions",
     "SandboxRequest",
     "SandboxResult",
+    "SandboxRunner",
     "available_levels",
+    "build_runner_app",
 ]

@@ -13,7 +13,7 @@ import weakref
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from registry_common.sandbox import Sandbox
+from registry_common.sandbox import SandboxRunner
 
 from .extract import extract_demo_code
 from .repairs import RULES, RepairRule, repair
@@ -73,7 +73,7 @@ async def reproducibility(
     semaphore: asyncio.Semaphore | None = None,
     config: SandboxConfig | None = None,
     rules: tuple[RepairRule, ...] = RULES,
-    sandbox: Sandbox | None = None,
+    sandbox: SandboxRunner | None = None,
 ) -> ReproducibilityResult:
     """Score the demo code of ``readme`` (the model card) by running it in the sandbox.
 

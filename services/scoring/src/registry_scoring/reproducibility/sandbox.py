@@ -41,6 +41,7 @@ from registry_common.sandbox import (
     SandboxOptions,
     SandboxRequest,
     SandboxResult,
+    SandboxRunner,
 )
 
 from ._bootstrap import DEMO_NAME, SENTINEL
@@ -341,7 +342,7 @@ def _returncode(result: SandboxResult) -> int | None:
 
 
 async def run_program(
-    source: str, config: SandboxConfig, sandbox: Sandbox | None = None
+    source: str, config: SandboxConfig, sandbox: SandboxRunner | None = None
 ) -> RunOutcome:
     """Run ``source`` as a demo program under ``config``; never raises for program failures.
 
