@@ -15,6 +15,8 @@ import pytest
 from registry_scoring.reproducibility import _bootstrap
 from registry_scoring.reproducibility.sandbox import MIB, SandboxConfig, run_program
 
+from .conftest import NO_WALL
+
 
 def _config(hub_url: str, **overrides: object) -> SandboxConfig:
     settings: dict[str, object] = {"timeout": 10.0}
@@ -487,6 +489,7 @@ async def test_by_default_it_runs_as_its_own_uid_behind_a_wall(hub_url: str) -> 
     assert outcome.isolation in ("bwrap+uid", "unshare+uid", "uid")
 
 
+@pytest.mark.skipif(NO_WALL, reason="no sandbox wall on this host (docs/security/sandbox.md)")
 async def test_native_code_past_the_hook_still_meets_the_wall(
     hub_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
