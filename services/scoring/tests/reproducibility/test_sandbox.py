@@ -105,7 +105,8 @@ async def test_cpu_time_limit(hub_url: str) -> None:
     assert outcome.failure is not None
     assert outcome.failure.kind == "signal"
     assert outcome.failure.exc_type == "SIGXCPU"
-    assert outcome.duration < 5
+    # Stopped by the CPU limit, not the clock (a loaded 2-core host stretches 1 CPU second).
+    assert outcome.duration < 20.0
 
 
 async def test_a_memory_hog_fails_with_memory_error(hub_url: str) -> None:
