@@ -282,3 +282,28 @@ def test_large_allocation_under_the_limit_runs() -> None:
     )
     assert result.ok, result
     assert result.stdout == b"67108864\n"
+
+
+@pytest.mark.parametrize("level", walled_levels())
+def test_a_hidden_path_inside_a_readable_one_stays_hidden(level: Isolation, data_dir: Path) -> None:
+    """A program may need to read a tree that holds a secret (an installation with its
+    configuration inside): the secret is covered even there."""
+    inner = data_dir / "config"
+    inner.mkdir(mode=0o755)
+    (inner / "settings.env").write_text("REGISTRY_DATABASE_PASSWORD=planted-f00d\n")
+    (inner / "settings.env").chmod(0o644)
+    (data_dir / "public.txt").write_text("fine to read\n")
+    (data_dir / "public.txt").chmod(0o644)
+    program = f"""
+        for path in ("{data_dir}/public.txt", "{inner}/settings.env"):
+            try:
+                print(path, open(path).read().strip())
+            except OSError as exc:
+                print(path, "refused", type(exc).__name__)
+        """
+    request = _python(program, readonly_paths=(str(data_dir),))
+    result = _sandbox(level, inner).run_blocking(request)
+    assert result.outcome is Outcome.COMPLETED, result
+    assert b"fine to read" in result.stdout
+    assert b"planted-f00d" not in result.stdout + result.stderr
+    assert b"settings.env refused" in result.stdout
