@@ -28,6 +28,7 @@ from registry_common.sandbox import (
     Sandbox,
     SandboxOptions,
     SandboxRequest,
+    available_levels,
 )
 from registry_common.sandbox.isolation import readable_by
 
@@ -271,8 +272,6 @@ def test_files_args_identity_and_private_directory(level: Isolation) -> None:
 
 def test_large_allocation_under_the_limit_runs() -> None:
     """The control for the memory test: a program within its limit is not stopped."""
-    from registry_common.sandbox import available_levels
-
     level = available_levels()[0]
     if level is Isolation.RLIMITS:
         pytest.skip("no wall on this host")
@@ -307,3 +306,77 @@ def test_a_hidden_path_inside_a_readable_one_stays_hidden(level: Isolation, data
     assert b"fine to read" in result.stdout
     assert b"planted-f00d" not in result.stdout + result.stderr
     assert b"settings.env refused" in result.stdout
+
+
+ALLOW_LIST_LEVELS = [Isolation.BWRAP_UID, Isolation.BWRAP_USERNS]
+
+
+@pytest.mark.parametrize("level", [p for p in walled_levels() if p.values[0] in ALLOW_LIST_LEVELS])
+def test_allow_list_reaches_only_the_allowed_endpoint(
+    level: Isolation, listener: tuple[int, list[int]]
+) -> None:
+    """Through the egress proxy: plain HTTP (absolute form) and CONNECT to the allowed
+    endpoint work; another port, and any direct connection, do not."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Pong(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = f"pong {self.path}".encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    allowed = ThreadingHTTPServer(("127.0.0.1", 0), Pong)
+    threading.Thread(target=allowed.serve_forever, daemon=True).start()
+    port, other_port = allowed.server_address[1], listener[0]
+    program = f"""
+        import os, socket, urllib.request
+        print("via", os.environ["HTTP_PROXY"])
+        print(urllib.request.urlopen("http://127.0.0.1:{port}/model?rev=1", timeout=5).read())
+        try:
+            urllib.request.urlopen("http://127.0.0.1:{other_port}/", timeout=5)
+        except OSError as exc:
+            print("other:", exc)
+        proxy = socket.create_connection(("127.0.0.1", 3128), timeout=5)
+        proxy.sendall(b"CONNECT 127.0.0.1:{port} HTTP/1.1\\r\\n\\r\\n")
+        print("tunnel:", proxy.recv(100).split(b"\\r\\n")[0])
+        proxy.sendall(b"GET /tunnelled HTTP/1.0\\r\\n\\r\\n")
+        print("through:", proxy.recv(1000).split(b"\\r\\n\\r\\n")[-1])
+        for target in [("127.0.0.1", {port}), ("127.0.0.1", {other_port})]:
+            try:
+                socket.create_connection(target, timeout=3)
+                print("DIRECT", target)
+            except OSError as exc:
+                print("direct refused", type(exc).__name__)
+        """
+    request = _python(program, network="allow-list", allowed_endpoints=(f"127.0.0.1:{port}",))
+    try:
+        result = _sandbox(level).run_blocking(request)
+    finally:
+        allowed.shutdown()
+        allowed.server_close()
+    assert result.outcome is Outcome.COMPLETED, result
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout.decode()
+    assert "via http://127.0.0.1:3128" in out
+    assert "b'pong /model?rev=1'" in out
+    assert f"sandbox: network access to 127.0.0.1:{other_port} is not allowed" in out
+    assert "tunnel: b'HTTP/1.1 200 Connection established'" in out
+    assert "through: b'pong /tunnelled'" in out
+    assert "DIRECT" not in out
+    assert out.count("direct refused") == 2
+    assert listener[1] == []  # the other port never saw a connection
+
+
+@pytest.mark.skipif(
+    Isolation.UNSHARE_UID not in available_levels(), reason="unshare+uid not available"
+)
+def test_allow_list_is_refused_where_egress_cannot_be_filtered() -> None:
+    request = _python("print('ran')", network="allow-list", allowed_endpoints=("example.org:443",))
+    result = _sandbox(Isolation.UNSHARE_UID).run_blocking(request)
+    assert result.outcome is Outcome.DENIED
+    assert "bubblewrap" in result.message

@@ -107,7 +107,8 @@ async def test_a_cancelled_caller_kills_the_program() -> None:
         ("a path", {"files": {"../escape": b""}}),
         ("hidden file", {"files": {".bashrc": b""}}),
         ("no command", {"command": ""}),
-        ("a policy", {"network": "allow-list"}),
+        ("a policy", {"network": "filtered"}),
+        ("an allow-list of nothing", {"network": "allow-list"}),
     ],
 )
 def test_bad_requests_are_rejected(name: str, kwargs: dict[str, object]) -> None:

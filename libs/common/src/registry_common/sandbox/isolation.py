@@ -131,6 +131,16 @@ def isolates_network(level: Isolation) -> bool:
     return level in (Isolation.BWRAP_UID, Isolation.BWRAP_USERNS, Isolation.UNSHARE_UID)
 
 
+def filters_network(level: Isolation) -> bool:
+    """Whether the allow-list can be built: a network namespace whose loopback is up (bubblewrap
+    brings it up; a bare ``unshare --net`` leaves it down) and a system Python for the relay."""
+    return level in (Isolation.BWRAP_UID, Isolation.BWRAP_USERNS) and _tool("python3") is not None
+
+
+def relay_argv(relay: str, socket_path: str, port: int) -> list[str]:
+    return [_tool("python3") or "python3", "-I", "-S", relay, socket_path, str(port), "--"]
+
+
 def readable_by(path: str, identity: Identity) -> bool:
     """Whether ``identity`` could read ``path`` by its permission bits (ACLs aside): every
     ancestor directory searchable, the path itself readable."""
@@ -201,7 +211,7 @@ def bwrap_argv(
     if level is Isolation.BWRAP_USERNS:
         argv.append("--unshare-user")
     argv += ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
-    if request.network == "none":
+    if request.network != "open":
         argv.append("--unshare-net")
     argv += ["--die-with-parent", "--new-session", "--hostname", "sandbox"]
     made: set[str] = set()

@@ -17,12 +17,14 @@ KIB = 1024
 MIB = 1024 * KIB
 GIB = 1024 * MIB
 
-NetworkPolicy = Literal["none", "open"]
+NetworkPolicy = Literal["none", "allow-list", "open"]
 """``none``: a network namespace with only its own loopback (nothing of the host's is
-reachable, not even the host's loopback). ``open``: the host's network, unfiltered. There is
-no allow-list by host: without an egress proxy it could only be enforced inside the program
-(what the scoring audit hook does, as defence in depth), which hostile native code bypasses;
-see docs/security/sandbox.md."""
+reachable, not even the host's loopback). ``allow-list``: the same namespace, plus an HTTP(S)
+proxy on its loopback (``HTTP_PROXY``/``HTTPS_PROXY``) whose other end, outside the sandbox,
+connects only to ``SandboxRequest.allowed_endpoints`` (``egress.py``); bubblewrap levels only.
+``open``: the host's network, unfiltered."""
+
+PROXY_PORT = 3128  # the allow-list proxy's port on the sandbox's own loopback
 
 
 class Isolation(StrEnum):
@@ -97,7 +99,8 @@ class SandboxRequest:
     follow it. ``files`` (name -> content) are written into the working directory, which is
     the program's current directory: refer to them by relative name (``bundle.zip``).
     ``env`` is the program's whole environment besides ``PATH``, ``HOME``, ``TMPDIR`` and
-    the locale, which the sandbox sets: put only non-secret values in it. ``readonly_paths``
+    the locale (and the proxy variables under ``allow-list``), which the sandbox sets: put only
+    non-secret values in it. ``readonly_paths``
     are host directories the program needs to read (an interpreter's prefix, a ``node``
     installation); ``/usr`` and the system libraries are always there.
     """
@@ -110,6 +113,7 @@ class SandboxRequest:
     network: NetworkPolicy = "none"
     readonly_paths: tuple[str, ...] = ()
     label: str = "program"  # for logs: "card-demo", "download-monitor"
+    allowed_endpoints: tuple[str, ...] = ()  # "https://huggingface.co", "host:port" (allow-list)
 
     def __post_init__(self) -> None:
         if not self.command:
@@ -117,8 +121,10 @@ class SandboxRequest:
         for name in self.files:
             if not name or name.startswith(("/", ".")) or "/" in name or "\x00" in name:
                 raise ValueError(f"sandbox file names are plain names, not paths: {name!r}")
-        if self.network not in ("none", "open"):
-            raise ValueError(f"unknown network policy {self.network!r} (none or open)")
+        if self.network not in ("none", "allow-list", "open"):
+            raise ValueError(f"unknown network policy {self.network!r} (none, allow-list or open)")
+        if self.network == "allow-list" and not self.allowed_endpoints:
+            raise ValueError("the allow-list network policy needs allowed_endpoints")
 
 
 @dataclass(frozen=True)

@@ -48,9 +48,10 @@ class RunBody(BaseModel):
     files: dict[str, str] = Field(default_factory=dict, description="name -> base64 content")
     env: dict[str, str] = Field(default_factory=dict)
     limits: LimitsBody = Field(default_factory=LimitsBody)
-    network: Literal["none", "open"] = "none"
+    network: Literal["none", "allow-list", "open"] = "none"
     readonly_paths: list[str] = Field(default_factory=list)
     label: str = "program"
+    allowed_endpoints: list[str] = Field(default_factory=list)
 
 
 def request_body(request: SandboxRequest) -> dict[str, Any]:
@@ -73,6 +74,7 @@ def request_body(request: SandboxRequest) -> dict[str, Any]:
         "network": request.network,
         "readonly_paths": list(request.readonly_paths),
         "label": request.label,
+        "allowed_endpoints": list(request.allowed_endpoints),
     }
 
 
@@ -86,6 +88,7 @@ def _request_from(body: RunBody) -> SandboxRequest:
         network=body.network,
         readonly_paths=tuple(body.readonly_paths),
         label=body.label,
+        allowed_endpoints=tuple(body.allowed_endpoints),
     )
 
 

@@ -33,19 +33,22 @@ from typing import IO, Literal
 
 import structlog
 
+from .egress import EgressProxy
 from .isolation import (
     SANDBOX_PATH,
     Identity,
     available_levels,
     bwrap_argv,
     drops_uid,
+    filters_network,
     isolates_network,
     prlimit_argv,
     readable_by,
+    relay_argv,
     setpriv_argv,
     unshare_argv,
 )
-from .model import Isolation, Outcome, SandboxRequest, SandboxResult
+from .model import PROXY_PORT, Isolation, Outcome, SandboxRequest, SandboxResult
 
 _log = structlog.get_logger().bind(component="sandbox")
 
@@ -56,7 +59,16 @@ _MEMORY_MARKERS = (
     b"std::bad_alloc",
 )
 # Messages of the wrapping tools themselves: the program never started.
-_TOOL_PREFIXES = (b"bwrap: ", b"setpriv: ", b"unshare: ", b"prlimit: ", b"sandbox-launch: ")
+_TOOL_PREFIXES = (
+    b"bwrap: ",
+    b"setpriv: ",
+    b"unshare: ",
+    b"prlimit: ",
+    b"sandbox-launch: ",
+    b"sandbox-relay: ",
+)
+RELAY = Path(__file__).with_name("_relay.py")
+EGRESS_SOCKET = "egress.sock"
 _POLL_SECONDS = 0.05
 
 
@@ -120,6 +132,11 @@ class Sandbox:
                 "so programs get their own uid); set allow_weak_isolation only on a machine "
                 "without secrets"
             )
+        if request.network == "allow-list" and not filters_network(level):
+            return (
+                f"network policy 'allow-list' needs bubblewrap (a network namespace with its "
+                f"own loopback and the egress proxy), which isolation {level.value} does not have"
+            )
         if request.network == "none" and not isolates_network(level):
             return (
                 f"network policy 'none' needs a network namespace, which isolation "
@@ -163,12 +180,29 @@ class Sandbox:
         run_dir = Path(
             os.path.realpath(tempfile.mkdtemp(prefix="sandbox-", dir=self.options.base_dir))
         )
+        proxy: EgressProxy | None = None
         try:
             self._prepare(run_dir, request, level)
             argv = self._argv(level, request, str(run_dir))
             env = _environment(request, run_dir)
+            if request.network == "allow-list":
+                proxy = EgressProxy(
+                    str(run_dir / EGRESS_SOCKET),
+                    request.allowed_endpoints,
+                    owner=(self.identity.uid, self.identity.gid) if drops_uid(level) else None,
+                )
+                shutil.copyfile(RELAY, run_dir / RELAY.name)
+                relay = relay_argv(str(run_dir / RELAY.name), proxy.path, PROXY_PORT)
+                argv = _before_command(argv, request, relay)
+                proxy_url = f"http://127.0.0.1:{PROXY_PORT}"
+                for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+                    env[name] = env[name.lower()] = proxy_url
+                for name in ("NO_PROXY", "no_proxy"):
+                    env.pop(name, None)
             return self._execute(request, level, argv, env, run_dir, started, cancel)
         finally:
+            if proxy is not None:
+                proxy.close()
             shutil.rmtree(run_dir, ignore_errors=True)
 
     def _prepare(self, run_dir: Path, request: SandboxRequest, level: Isolation) -> None:
@@ -293,6 +327,12 @@ class Sandbox:
             reason=message,
         )
         return result
+
+
+def _before_command(argv: list[str], request: SandboxRequest, prefix: list[str]) -> list[str]:
+    """``argv`` with ``prefix`` inserted just before the program's own command."""
+    tail = len(request.args) + 1
+    return [*argv[:-tail], *prefix, *argv[-tail:]]
 
 
 def _environment(request: SandboxRequest, run_dir: Path) -> dict[str, str]:

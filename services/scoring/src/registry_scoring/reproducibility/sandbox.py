@@ -22,6 +22,7 @@ says what that leaves open and how each deployment closes it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import os
@@ -36,6 +37,7 @@ from urllib.parse import urlsplit
 from registry_common.sandbox import (
     Isolation,
     Limits,
+    NetworkPolicy,
     Outcome,
     Sandbox,
     SandboxOptions,
@@ -43,6 +45,8 @@ from registry_common.sandbox import (
     SandboxResult,
     SandboxRunner,
 )
+from registry_common.sandbox.isolation import filters_network
+from registry_common.sandbox.model import PROXY_PORT
 
 from ._bootstrap import DEMO_NAME, SENTINEL
 
@@ -55,6 +59,7 @@ __all__ = [
     "run_program",
 ]
 
+_LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 KIB = 1024
 MIB = 1024 * KIB
 GIB = 1024 * MIB
@@ -194,7 +199,29 @@ def _child_env(config: SandboxConfig) -> dict[str, str]:
     return env
 
 
-def _child_config(config: SandboxConfig) -> str:
+def _allowed_endpoints(config: SandboxConfig) -> tuple[str, ...]:
+    """The hub (and extra endpoints) as the egress proxy's allow-list; a loopback hub also under
+    its loopback aliases (the fake hub's LFS redirects use ``localhost``)."""
+    found: list[str] = []
+    for host, port in config.endpoints():
+        names = [host]
+        if host.lower() in _LOOPBACK_NAMES:
+            names = sorted(_LOOPBACK_NAMES - {"[::1]"})
+        found += [f"[{name}]:{port}" if ":" in name else f"{name}:{port}" for name in names]
+    return tuple(dict.fromkeys(found))
+
+
+def network_for(sandbox: SandboxRunner) -> NetworkPolicy:
+    """``allow-list`` where this host's sandbox can filter egress (bubblewrap): the demo reaches
+    the hub and nothing else, whatever code it runs. Otherwise ``open``: a remote runner's own
+    network boundary filters (AWS security group, compose network), and on a host without
+    bubblewrap only the audit hook does (docs/security/sandbox.md)."""
+    if isinstance(sandbox, Sandbox) and filters_network(sandbox.isolation):
+        return "allow-list"
+    return "open"
+
+
+def _child_config(config: SandboxConfig, network: NetworkPolicy = "open") -> str:
     limits: dict[str, int | None] = {
         "cpu_seconds": config.effective_cpu_seconds(),
         "memory_bytes": config.memory_bytes,
@@ -204,9 +231,12 @@ def _child_config(config: SandboxConfig) -> str:
         "processes": None,  # set by the sandbox for its uid (prlimit)
     }
     deny_read = config.deny_read if config.deny_read is not None else default_deny_read()
+    endpoints = [list(e) for e in config.endpoints()]
+    if network == "allow-list":  # the egress proxy on the sandbox's own loopback
+        endpoints.append(["127.0.0.1", PROXY_PORT])
     return json.dumps(
         {
-            "endpoints": [list(e) for e in config.endpoints()],
+            "endpoints": endpoints,
             "limits": limits,
             "deny_read": list(deny_read),
         }
@@ -306,11 +336,11 @@ def _failure(
     return RunFailure("sandbox", "ExitStatus", f"exited with status {returncode}")
 
 
-def _request(source: str, config: SandboxConfig) -> SandboxRequest:
+def _request(source: str, config: SandboxConfig, network: NetworkPolicy) -> SandboxRequest:
     bootstrap = Path(BOOTSTRAP).read_bytes()
     return SandboxRequest(
         command=sys.executable,
-        args=("-I", "-B", "-u", Path(BOOTSTRAP).name, _child_config(config)),
+        args=("-I", "-B", "-u", Path(BOOTSTRAP).name, _child_config(config, network)),
         files={Path(BOOTSTRAP).name: bootstrap, PROGRAM_NAME: source.encode("utf-8")},
         env=_child_env(config),
         limits=Limits(
@@ -322,8 +352,10 @@ def _request(source: str, config: SandboxConfig) -> SandboxRequest:
             open_files=config.open_files,
             output_bytes=max(OUTPUT_KILL_BYTES, config.output_bytes),
         ),
-        # The demo downloads from the hub; the hook limits it to the hub (defence in depth).
-        network="open",
+        # The demo downloads from the hub: only the hub where egress can be filtered, and
+        # the hook limits it to the hub in any case (defence in depth).
+        network=network,
+        allowed_endpoints=_allowed_endpoints(config) if network == "allow-list" else (),
         readonly_paths=_interpreter_paths(),
         label="card-demo",
     )
@@ -348,7 +380,9 @@ async def run_program(
 
     ``sandbox`` is the registry's sandbox to run it in (default: one built from ``config``).
     """
-    result = await (sandbox or config.sandbox()).run(_request(source, config))
+    runner = sandbox or config.sandbox()
+    network = await asyncio.to_thread(network_for, runner)  # may probe the host once
+    result = await runner.run(_request(source, config, network))
     stdout = _keep(result.stdout, config.output_bytes, "head")
     stderr, report = _parse_report(result.stderr.decode("utf-8", "replace"))
     stderr = _keep(stderr.encode("utf-8"), config.output_bytes, "tail")
