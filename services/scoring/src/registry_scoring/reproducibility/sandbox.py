@@ -15,9 +15,10 @@ Inside that wall, and as defence in depth only, the child's bootstrap (``_bootst
   creation, writes only inside the run directory, no reading of other processes or of the
   service's home, working directory and secret paths.
 
-The demo needs the hub, so its network policy is ``open`` (the host's network): the hook is
-what confines it to the hub, and native code can bypass the hook. docs/security/sandbox.md
-says what that leaves open and how each deployment closes it.
+The demo needs the hub: where the sandbox can filter egress (bubblewrap) its network policy is
+``allow-list`` with the hub's endpoints, so even native code past the hook reaches only the hub;
+elsewhere ``open``, confined by the remote runner's network boundary or only by the hook
+(``network_for``; docs/security/sandbox.md).
 """
 
 from __future__ import annotations
