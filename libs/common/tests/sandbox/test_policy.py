@@ -150,3 +150,18 @@ def test_readable_by_follows_every_ancestor(tmp_path: Path) -> None:
     inner.chmod(0o750)
     assert not readable_by(str(inner / "file"), nobody)
     assert not readable_by(str(tmp_path / "missing"), nobody)
+
+
+def test_an_egress_proxy_that_cannot_start_is_a_start_failure(tmp_path: Path) -> None:
+    level = available_levels()[0]
+    if level not in (Isolation.BWRAP_UID, Isolation.BWRAP_USERNS):
+        pytest.skip("the allow-list needs bubblewrap")
+    deep = tmp_path / ("d" * 100)  # longer than a Unix socket path may be
+    deep.mkdir()
+    request = SandboxRequest(
+        PYTHON, ("-c", "print('ran')"), network="allow-list", allowed_endpoints=("example.org:443",)
+    )
+    result = Sandbox(SandboxOptions(base_dir=str(deep))).run_blocking(request)
+    assert result.outcome is Outcome.FAILED_TO_START
+    assert "shorter base directory" in result.message
+    assert list(deep.iterdir()) == []  # its run directory is gone

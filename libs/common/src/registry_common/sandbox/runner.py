@@ -186,11 +186,20 @@ class Sandbox:
             argv = self._argv(level, request, str(run_dir))
             env = _environment(request, run_dir)
             if request.network == "allow-list":
-                proxy = EgressProxy(
-                    str(run_dir / EGRESS_SOCKET),
-                    request.allowed_endpoints,
-                    owner=(self.identity.uid, self.identity.gid) if drops_uid(level) else None,
-                )
+                try:
+                    proxy = EgressProxy(
+                        str(run_dir / EGRESS_SOCKET),
+                        request.allowed_endpoints,
+                        owner=(self.identity.uid, self.identity.gid) if drops_uid(level) else None,
+                    )
+                except OSError as exc:  # e.g. a base_dir too long for a Unix socket's path
+                    message = (
+                        f"could not start the egress proxy in {run_dir}: {exc.strerror or exc} "
+                        f"(a shorter base directory helps: Unix socket paths are short)"
+                    )
+                    return self._finish(
+                        request, Outcome.FAILED_TO_START, None, b"", b"", started, level, message
+                    )
                 shutil.copyfile(RELAY, run_dir / RELAY.name)
                 relay = relay_argv(str(run_dir / RELAY.name), proxy.path, PROXY_PORT)
                 argv = _before_command(argv, request, relay)
