@@ -19,7 +19,7 @@ UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html u
 APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
 .PHONY: help install run test lint typecheck unit ui ui-unit ui-test ui-screenshots chromium \
-        deploy-check graphviz threat-model
+        sandbox-tools deploy-check graphviz threat-model
 
 help:
 	@echo "make run   - start the whole registry on http://127.0.0.1:$(PORT) (embedded defaults)"
@@ -61,13 +61,24 @@ threat-model: install graphviz
 	$(UV) run --frozen python docs/security/threat_model.py --dfd docs/security/dfd \
 	  --findings docs/security/pytm-findings.md
 
+# The sandbox of untrusted programs (docs/security/sandbox.md): Debian's bubblewrap for its
+# namespaces and, when we are root, a dedicated system user for the programs to run as.
+sandbox-tools:
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  echo "Installing Debian's bubblewrap for the sandbox of untrusted programs"; \
+	  $(APT_GET) update -qq && $(APT_GET) install -y -qq bubblewrap >/dev/null; }
+	@if [ "$$(id -u)" = 0 ] && ! getent passwd registry-sandbox >/dev/null; then \
+	  echo "Creating the system user registry-sandbox (untrusted programs run as it)"; \
+	  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
+	    registry-sandbox; fi
+
 ui-test: install ui chromium
 	$(UV) run --frozen pytest tests/ui $(PYTEST_ARGS)
 
 ui-screenshots: install ui chromium
 	UI_SCREENSHOT_DIR=$(CURDIR)/docs/ui $(UV) run --frozen pytest tests/ui $(PYTEST_ARGS)
 
-run: install ui
+run: install ui sandbox-tools
 	PORT=$(PORT) REGISTRY_DATA_DIR=$(REGISTRY_DATA_DIR) $(UV) run --frozen python -m registry_gateway.embedded
 
 lint: install
@@ -77,7 +88,7 @@ lint: install
 typecheck: install
 	$(UV) run --frozen mypy $(PACKAGES)
 
-test: lint typecheck ui ui-unit chromium
+test: lint typecheck ui ui-unit chromium sandbox-tools
 	$(UV) run --frozen pytest --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR) $(PYTEST_ARGS)
 
 unit: install

@@ -26,6 +26,9 @@ from constructs import Construct
 
 from registry_deploy.config import DeploymentConfig
 from registry_deploy.messaging import EventBus
+from registry_deploy.sandbox import CALLERS as SANDBOX_CALLERS
+from registry_deploy.sandbox import NAME as SANDBOX_NAME
+from registry_deploy.sandbox import SandboxRunner
 from registry_deploy.storage import (
     DATABASE_NAME,
     DATABASE_PORT,
@@ -88,6 +91,18 @@ class RegistryServices(Construct):
         self.security_groups = {spec.name: self._security_group(spec) for spec in SERVICES}
         self._connect_security_groups()
         self.load_balancer, self.public_url = self._load_balancer()
+        # Untrusted programs run in their own task, without secrets or permissions.
+        self.sandbox = SandboxRunner(
+            self,
+            "Sandbox",
+            config=config,
+            vpc=platform.vpc,
+            cluster=self.cluster,
+            namespace=self.namespace,
+            subnets=self.subnets,
+            callers={name: self.security_groups[name] for name in SANDBOX_CALLERS},
+            image_tag=platform.image_tag,
+        )
         self.metrics_log_group = logs.LogGroup(
             self,
             "MetricsLogs",
@@ -208,8 +223,8 @@ class RegistryServices(Construct):
                 max_buffer_size=Size.mebibytes(25),
             ),
             readonly_root_filesystem=True,
-            # An init process reaps the children the scoring sandbox spawns and forwards
-            # SIGTERM; 30 s lets in-flight requests and event handlers finish.
+            # An init process reaps children and forwards SIGTERM; 30 s lets in-flight
+            # requests and event handlers finish.
             linux_parameters=ecs.LinuxParameters(self, f"{title}Linux", init_process_enabled=True),
             stop_timeout=Duration.seconds(30),
             health_check=ecs.HealthCheck(
@@ -320,6 +335,9 @@ class RegistryServices(Construct):
         if spec.name == "gateway":
             env |= {f"GATEWAY_{callee.upper()}_URL": self.url_of(callee) for callee in spec.calls}
             env["GATEWAY_DOWNLOAD_REDIRECT"] = "true" if config.download_redirect else "false"
+        if spec.name in SANDBOX_CALLERS:
+            # Card demos run in the sandbox task (deploy/registry_deploy/sandbox.py).
+            env[f"{spec.name.upper()}_SANDBOX_URL"] = self.url_of(SANDBOX_NAME)
         if spec.name == "health":
             env |= {f"HEALTH_{peer.upper()}_URL": self.url_of(peer) for peer in spec.calls}
             env["HEALTH_PUBLIC_URL"] = self.public_url

@@ -11,6 +11,13 @@ from fastapi import FastAPI
 
 from registry_common.blobs import BlobStore, create_blob_store
 from registry_common.http import build_service_app
+from registry_common.sandbox import (
+    Isolation,
+    RemoteSandbox,
+    Sandbox,
+    SandboxOptions,
+    SandboxRunner,
+)
 from registry_common.service import ServiceKit
 from registry_scoring.api import build_router
 from registry_scoring.config import ScoringSettings
@@ -20,6 +27,27 @@ from registry_scoring.service import ScoringService
 from registry_scoring.store import RatingStore
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def build_sandbox(settings: ScoringSettings) -> SandboxRunner:
+    """The wall card demos run behind: the runner service when one is configured (AWS), else
+    a local sandbox that hides the data directory and configuration (the level is probed on
+    the first run, not here)."""
+    if settings.sandbox_url:
+        return RemoteSandbox(settings.sandbox_url)
+    hidden = (str(settings.runtime.data_dir.resolve()), *settings.sandbox_hidden_paths)
+    return Sandbox(
+        SandboxOptions(
+            isolation=(
+                "auto"
+                if settings.sandbox_isolation == "auto"
+                else Isolation(settings.sandbox_isolation)
+            ),
+            user=settings.sandbox_user,
+            hidden_paths=hidden,
+            allow_weak_isolation=settings.sandbox_allow_weak_isolation,
+        )
+    )
 
 
 def create_app(
@@ -42,7 +70,9 @@ def create_app(
         reviewedness_max_commits=settings.reviewedness_max_commits,
         outbound=runtime.outbound_policy(),
     )
-    service = ScoringService(settings, store, the_blobs, kit.bus, context, kit.log)
+    service = ScoringService(
+        settings, store, the_blobs, kit.bus, context, kit.log, sandbox=build_sandbox(settings)
+    )
     for event_cls, handler in build_handlers(service, kit.log).items():
         kit.bus.subscribe("scoring", event_cls, handler)
 

@@ -13,6 +13,7 @@ from registry_common.blobs import BlobNotFound, BlobStore
 from registry_common.bus import EventBus
 from registry_common.errors import NotFound, RegistryError
 from registry_common.events import ArtifactRef, ArtifactScored, ArtifactUpdated, ArtifactUploaded
+from registry_common.sandbox import SandboxRunner
 from registry_common.telemetry import inject_trace_context
 from registry_scoring.config import ScoringSettings
 from registry_scoring.metrics.base import MetricResult, RatingFailed
@@ -44,8 +45,10 @@ class ScoringService:
         bus: EventBus,
         context: MetricContext,
         log: Any,
+        sandbox: SandboxRunner | None = None,
     ) -> None:
         self._settings = settings
+        self._sandbox = sandbox
         self._store = store
         self._blobs = blobs
         self._bus = bus
@@ -97,6 +100,7 @@ class ScoringService:
             hub_endpoint=self._settings.runtime.hf_endpoint,
             timeout=self._settings.reproducibility_timeout_seconds,
             max_repair_rounds=self._settings.reproducibility_repair_rounds,
+            sandbox=self._sandbox,
         )
         return MetricResult(value=result.value, latency=result.latency, detail=result.detail)
 
