@@ -25,7 +25,12 @@ from fastapi.responses import JSONResponse
 
 from registry_common.errors import BadRequest
 from registry_gateway.downloads import serve_blob
-from registry_gateway.extensions import UserInfo, UserPermissions, UserRegistration
+from registry_gateway.extensions import (
+    PasswordChange,
+    UserInfo,
+    UserPermissions,
+    UserRegistration,
+)
 from registry_gateway.schemas import (
     Artifact,
     ArtifactAuditEntry,
@@ -43,7 +48,7 @@ from registry_gateway.schemas import (
     SimpleLicenseCheckRequest,
     TracksResponse,
 )
-from registry_gateway.security import Caller, current_caller, require
+from registry_gateway.security import Caller, ClientAddress, current_caller, require
 from registry_gateway.service import GatewayService
 
 _DESCRIPTIONS = {
@@ -213,8 +218,7 @@ def build_router(service: GatewayService) -> APIRouter:
         response_model=str,
         responses=responses(400, 401, 501),
     )
-    async def authenticate(request: Request, body: AuthenticationRequest) -> JSONResponse:
-        client = request.client.host if request.client else None
+    async def authenticate(body: AuthenticationRequest, client: ClientAddress) -> JSONResponse:
         token = await service.authenticate(body.user.name, body.secret.password, client)
         return JSONResponse(token)
 
@@ -265,6 +269,18 @@ def build_router(service: GatewayService) -> APIRouter:
     async def delete_user(caller: Annotated[Caller, Depends(current_caller)], name: str) -> Any:
         await service.delete_user(name, caller)
         return {"status": "deleted", "name": name}
+
+    @router.put(
+        "/users/{name}/password",
+        summary="Change a password (extension): your own (with the current one), or anyone's "
+        "if you are an admin. Revokes the user's tokens.",
+        responses=responses(400, 401, 403, 404),
+    )
+    async def change_password(
+        caller: Annotated[Caller, Depends(current_caller)], name: str, body: PasswordChange
+    ) -> Any:
+        await service.change_password(name, body.password, body.current_password, caller)
+        return {"status": "changed", "name": name}
 
     @router.put(
         "/users/{name}/permissions",
@@ -336,7 +352,7 @@ def build_router(service: GatewayService) -> APIRouter:
         ),
     )
     async def update_artifact(
-        caller: Annotated[Caller, require("upload")],
+        caller: Annotated[Caller, require("upload", limit="ingest")],
         request: Request,
         artifact_type: TypePath,
         id: IdPath,
@@ -371,7 +387,9 @@ def build_router(service: GatewayService) -> APIRouter:
         responses=responses(400, 403, 404),
         summary="Get any artifacts fitting the regular expression (BASELINE).",
     )
-    async def by_regex(caller: Annotated[Caller, require("search")], body: ArtifactRegEx) -> Any:
+    async def by_regex(
+        caller: Annotated[Caller, require("search", limit="regex")], body: ArtifactRegEx
+    ) -> Any:
         return await service.regex(body.regex)
 
     @router.post(
@@ -389,7 +407,7 @@ def build_router(service: GatewayService) -> APIRouter:
         ),
     )
     async def create_artifact(
-        caller: Annotated[Caller, require("upload")],
+        caller: Annotated[Caller, require("upload", limit="ingest")],
         request: Request,
         artifact_type: TypePath,
         body: ArtifactData,
@@ -411,7 +429,7 @@ def build_router(service: GatewayService) -> APIRouter:
         responses=responses(400, 403, 413, 424),
     )
     async def upload_artifact(
-        caller: Annotated[Caller, require("upload")],
+        caller: Annotated[Caller, require("upload", limit="ingest")],
         request: Request,
         artifact_type: TypePath,
         file: Annotated[UploadFile, File(description="The zip.")],
@@ -436,11 +454,11 @@ def build_router(service: GatewayService) -> APIRouter:
     async def download(
         caller: Annotated[Caller, require("download")],
         request: Request,
+        client: ClientAddress,
         artifact_type: TypePath,
         id: IdPath,
         part: Annotated[str, Query(description="full, weights, config or card")] = "full",
     ) -> Response:
-        client = request.client.host if request.client else None
         info = await service.download_info(artifact_type, id, part, caller, client)
         return await serve_blob(
             request,
