@@ -76,8 +76,9 @@ def create_embedded_app(
     settings: dict[str, Any] | None = None,
     factories: dict[str, ServiceFactory] | None = None,
 ) -> FastAPI:
-    """The registry in one process. `factories` may replace how a service is built (e.g. a
-    scoring service running elsewhere, or a stand-in); the rest are the real services."""
+    """The registry in one process. `settings` may replace a service's settings object by
+    name ("gateway" too); `factories` may replace how a service is built (e.g. a scoring
+    service running elsewhere, or a stand-in); the rest are the real services."""
     runtime = runtime or RuntimeSettings()
     # Nothing but the gateway listens, yet the services check the internal token as they do
     # on a network (one code path, and a confused-deputy call from inside still needs it).
@@ -116,8 +117,14 @@ def create_embedded_app(
                         await peer.aclose()
 
     provider = service_tracer_provider("gateway", runtime)
+    given = (settings or {}).get("gateway")
+    gateway_settings = (
+        given.model_copy(update={"runtime": runtime})
+        if given is not None
+        else GatewaySettings(runtime=runtime)
+    )
     gateway = create_gateway(
-        GatewaySettings(runtime=runtime),
+        gateway_settings,
         clients=ServiceClients.in_process(apps, provider, runtime.internal_token),
         tracer_provider=provider,
         around=services,
