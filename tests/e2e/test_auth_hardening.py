@@ -110,14 +110,16 @@ def test_the_initial_admin_password_comes_from_a_setting(tmp_path: Path, source:
     def settings(runtime: RuntimeSettings) -> dict[str, Any]:
         return {"auth": AuthSettings(runtime=runtime, **options)}
 
-    with embedded(tmp_path / "registry", settings=settings) as registry:
-        with registry.client() as client:
-            assert _sign_in(client, DEFAULT_ADMIN, DEFAULT_PASSWORD).status_code == 401
-            token = _sign_in(client, DEFAULT_ADMIN, secret)
-            assert token.status_code == 200
-            assert client.delete("/reset", headers={"X-Authorization": token.json()}).is_success
-            assert _signs_in_soon(client, DEFAULT_ADMIN, secret)
-            assert _sign_in(client, DEFAULT_ADMIN, DEFAULT_PASSWORD).status_code == 401
+    with (
+        embedded(tmp_path / "registry", settings=settings) as registry,
+        registry.client() as client,
+    ):
+        assert _sign_in(client, DEFAULT_ADMIN, DEFAULT_PASSWORD).status_code == 401
+        token = _sign_in(client, DEFAULT_ADMIN, secret)
+        assert token.status_code == 200
+        assert client.delete("/reset", headers={"X-Authorization": token.json()}).is_success
+        assert _signs_in_soon(client, DEFAULT_ADMIN, secret)
+        assert _sign_in(client, DEFAULT_ADMIN, DEFAULT_PASSWORD).status_code == 401
 
 
 # ------------------------------------------------------------------ sign-in back-off
