@@ -59,6 +59,7 @@ _DESCRIPTIONS = {
     409: "Artifact exists already.",
     413: "Too many artifacts returned.",
     424: "Artifact is not registered due to the disqualified rating.",
+    429: "Too many requests: wait the seconds in the Retry-After header (extension).",
     500: "The registry encountered an error while computing the result.",
     501: "This system does not support the operation.",
     502: "External information could not be retrieved.",
@@ -216,7 +217,7 @@ def build_router(service: GatewayService) -> APIRouter:
         operation_id="CreateAuthToken",
         summary="(NON-BASELINE)",
         response_model=str,
-        responses=responses(400, 401, 501),
+        responses=responses(400, 401, 429, 501),
     )
     async def authenticate(body: AuthenticationRequest, client: ClientAddress) -> JSONResponse:
         token = await service.authenticate(body.user.name, body.secret.password, client)
@@ -347,6 +348,7 @@ def build_router(service: GatewayService) -> APIRouter:
             400,
             403,
             404,
+            429,
             _200={"description": "Artifact is updated."},
             _202={"description": "Artifact ingest accepted; rating deferred."},
         ),
@@ -384,7 +386,7 @@ def build_router(service: GatewayService) -> APIRouter:
         "/artifact/byRegEx",
         operation_id="ArtifactByRegExGet",
         response_model=list[ArtifactMetadata],
-        responses=responses(400, 403, 404),
+        responses=responses(400, 403, 404, 429),
         summary="Get any artifacts fitting the regular expression (BASELINE).",
     )
     async def by_regex(
@@ -403,6 +405,7 @@ def build_router(service: GatewayService) -> APIRouter:
             403,
             409,
             424,
+            429,
             _202={"description": "Artifact ingest accepted; rating deferred."},
         ),
     )
@@ -426,7 +429,7 @@ def build_router(service: GatewayService) -> APIRouter:
             "Multipart form: `file` (a zip laid out like a Hugging Face repository), optional "
             "`name` and `version`. Same outcomes as registering from a URL."
         ),
-        responses=responses(400, 403, 413, 424),
+        responses=responses(400, 403, 413, 424, 429),
     )
     async def upload_artifact(
         caller: Annotated[Caller, require("upload", limit="ingest")],
