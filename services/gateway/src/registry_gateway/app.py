@@ -54,6 +54,9 @@ def create_app(
     app = build_service_app(
         "gateway",
         tracer_provider=provider,
+        # The gateway serves no internal route; with the token, the health service's probe
+        # of `/internal/health` gets the 404 that says "alive" instead of a 403.
+        internal_token=runtime.internal_token,
         title="Trustworthy Model Registry",
         version=SPEC_VERSION,
         description="The registry's public API (the customer's OpenAPI contract, plus extensions).",
