@@ -25,6 +25,7 @@ from aws_cdk import aws_servicediscovery as servicediscovery
 from constructs import Construct
 
 from registry_deploy.config import DeploymentConfig
+from registry_deploy.database_roles import DatabaseRoles
 from registry_deploy.messaging import EventBus
 from registry_deploy.sandbox import CALLERS as SANDBOX_CALLERS
 from registry_deploy.sandbox import NAME as SANDBOX_NAME
@@ -87,6 +88,16 @@ class RegistryServices(Construct):
                 if config.egress_via_nat
                 else ec2.SubnetType.PUBLIC
             )
+        )
+        self.database_roles = DatabaseRoles(
+            self,
+            "DatabaseRoles",
+            config=config,
+            vpc=platform.vpc,
+            database=platform.database,
+            cluster=self.cluster,
+            subnets=self.subnets,
+            image_tag=platform.image_tag,
         )
         self.security_groups = {spec.name: self._security_group(spec) for spec in SERVICES}
         self._connect_security_groups()
@@ -301,6 +312,8 @@ class RegistryServices(Construct):
             propagate_tags=ecs.PropagatedTagSource.SERVICE,
             health_check_grace_period=Duration.seconds(90) if spec.public else None,
         )
+        if spec.database:  # its role and schema exist before its first start
+            service.node.add_dependency(self.database_roles.resource)
         self.log_groups[spec.name] = log_group
         self.task_definitions[spec.name] = task
         self.services[spec.name] = service
@@ -334,6 +347,9 @@ class RegistryServices(Construct):
             }
         if spec.name == "gateway":
             env |= {f"GATEWAY_{callee.upper()}_URL": self.url_of(callee) for callee in spec.calls}
+            # Only the load balancer connects to the gateway, from inside the VPC: its
+            # X-Forwarded-For is believed from there and from nowhere else.
+            env["GATEWAY_TRUSTED_PROXIES"] = self.platform.vpc.vpc_cidr_block
             env["GATEWAY_DOWNLOAD_REDIRECT"] = "true" if config.download_redirect else "false"
         if spec.name in SANDBOX_CALLERS:
             # Card demos run in the sandbox task (deploy/registry_deploy/sandbox.py).
@@ -355,12 +371,14 @@ class RegistryServices(Construct):
         them, and only the ones listed here."""
         secrets = self.platform.secrets
         result = {"REGISTRY_INTERNAL_TOKEN": self._secret(secrets.internal_token)}
-        if spec.database:
-            database = self.platform.database.secret
-            result["REGISTRY_DATABASE_USER"] = self._secret(database, "username")
-            result["REGISTRY_DATABASE_PASSWORD"] = self._secret(database, "password")
+        if spec.database:  # its own role's login, never the master user's
+            own = self.database_roles.secrets[spec.name]
+            result["REGISTRY_DATABASE_USER"] = self._secret(own, "username")
+            result["REGISTRY_DATABASE_PASSWORD"] = self._secret(own, "password")
         if spec.name == "auth":
             result["AUTH_TOKEN_SECRET"] = self._secret(secrets.token_signing_key)
+            if secrets.initial_admin_password is not None:
+                result["AUTH_INITIAL_ADMIN_PASSWORD"] = self._secret(secrets.initial_admin_password)
         if secrets.github_token is not None and spec.name != "gateway" and spec.name != "auth":
             result["GITHUB_TOKEN"] = self._secret(secrets.github_token)
         return result

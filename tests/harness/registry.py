@@ -65,7 +65,14 @@ def serve_app(app: FastAPI) -> Iterator[str]:
     """Serve `app` on a loopback port in a thread; yields its base URL."""
     port = free_port()
     server = _ThreadedServer(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_config=None,
+            access_log=False,
+            proxy_headers=False,  # as in production: the gateway reads X-Forwarded-For itself
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -64,7 +64,9 @@ def scoring_double(
 
         bus.subscribe("scoring", ArtifactUploaded, on_uploaded)
         app = build_service_app(
-            "scoring", tracer_provider=create_tracer_provider("scoring", "none")
+            "scoring",
+            tracer_provider=create_tracer_provider("scoring", "none"),
+            internal_token=runtime.internal_token,
         )
 
         @app.get("/internal/ratings/{artifact_id}")

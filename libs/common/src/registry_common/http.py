@@ -17,11 +17,18 @@ from opentelemetry.sdk.trace import TracerProvider
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from registry_common.errors import ComponentUnavailable, RegistryError
+from registry_common.errors import ComponentUnavailable, RegistryError, retry_after_of
+from registry_common.internal_token import (
+    INTERNAL_PATH_PREFIX,
+    INTERNAL_TOKEN_HEADER,
+    internal_token_headers,
+    token_matches,
+)
 from registry_common.telemetry import current_trace_id, get_logger
 
+__all__ = ["INTERNAL_TOKEN_HEADER", "ServiceClient", "build_service_app"]
+
 TRACE_HEADER = "X-Trace-Id"
-INTERNAL_TOKEN_HEADER = "X-Internal-Token"  # noqa: S105 - a header name, not a secret
 # Where the health service receives the other services' spans and logs (OTLP/HTTP). Requests
 # there are neither traced nor logged unless they fail: a span or a log line per export would
 # be exported in turn, for ever.
@@ -52,7 +59,9 @@ def install_error_handlers(app: FastAPI, service: str) -> None:
     async def _registry_error(_: Request, exc: RegistryError) -> JSONResponse:
         if exc.status >= 500:
             log.warning("http.error.server", status=exc.status, code=exc.code, message=exc.message)
-        return JSONResponse(_with_trace(exc.to_body()), status_code=exc.status)
+        retry_after = retry_after_of(exc)
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+        return JSONResponse(_with_trace(exc.to_body()), status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -84,7 +93,8 @@ def install_error_handlers(app: FastAPI, service: str) -> None:
 
 
 class RequestLogMiddleware:
-    """One JSON log line per request and the trace id in every response header.
+    """One JSON log line per request and the trace id in every response header; `/internal/`
+    routes answer only calls carrying the internal token (none configured: none do).
 
     Pure ASGI (not BaseHTTPMiddleware) so streamed downloads pass through untouched.
     """
@@ -101,10 +111,11 @@ class RequestLogMiddleware:
         started = time.perf_counter()
         status = 500
         path = scope.get("path", "")
-        if self.internal_token and path.startswith("/internal/"):
+        if path.startswith(INTERNAL_PATH_PREFIX):
             headers = dict(scope.get("headers") or [])
-            supplied = headers.get(INTERNAL_TOKEN_HEADER.lower().encode(), b"").decode()
-            if supplied != self.internal_token:
+            supplied = headers.get(INTERNAL_TOKEN_HEADER.lower().encode())
+            if not token_matches(supplied, self.internal_token):
+                self.log.warning("http.internal.refused", path=path, token_sent=bool(supplied))
                 response = JSONResponse(
                     {"detail": "Internal routes need the internal token.", "code": "forbidden"},
                     status_code=403,
@@ -174,7 +185,7 @@ class ServiceClient:
         timeout: float = 60.0,
     ) -> None:
         self.service = service
-        headers = {INTERNAL_TOKEN_HEADER: internal_token} if internal_token else {}
+        headers = internal_token_headers(internal_token)
         self._client = httpx.AsyncClient(
             base_url=base_url,
             transport=transport,

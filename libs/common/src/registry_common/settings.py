@@ -99,8 +99,9 @@ class RuntimeSettings(BaseSettings):
     internal_token: str | None = Field(
         default=None,
         description=(
-            "Shared secret services require on internal calls in distributed mode; "
-            "unset in embedded mode, where nothing listens but the gateway."
+            "Shared secret every internal call carries (X-Internal-Token, compared in constant "
+            "time). Required in distributed mode: `python -m registry_<service>` refuses to "
+            "start without it (24+ characters). Embedded mode makes one per process when unset."
         ),
     )
 

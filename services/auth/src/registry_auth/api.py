@@ -24,6 +24,11 @@ class NewUser(BaseModel):
     is_admin: bool = False
 
 
+class NewPassword(BaseModel):
+    password: str
+    current_password: str | None = None
+
+
 class Permissions(BaseModel):
     permissions: list[str] = Field(default_factory=list)
     is_admin: bool = False
@@ -62,6 +67,18 @@ def build_router(service: AuthService) -> APIRouter:
     ) -> dict[str, str]:
         await service.delete_user(name, by=Identity(caller, caller_admin, ()))
         return {"status": "deleted", "name": name}
+
+    @router.put("/users/{name}/password")
+    async def change_password(
+        name: str, body: NewPassword, caller: CallerName, caller_admin: CallerAdmin = False
+    ) -> dict[str, str]:
+        await service.change_password(
+            name,
+            body.password,
+            by=Identity(caller, caller_admin, ()),
+            current_password=body.current_password,
+        )
+        return {"status": "changed", "name": name}
 
     @router.put("/users/{name}/permissions")
     async def set_permissions(name: str, body: Permissions) -> dict[str, Any]:

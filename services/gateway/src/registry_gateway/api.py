@@ -25,7 +25,12 @@ from fastapi.responses import JSONResponse
 
 from registry_common.errors import BadRequest
 from registry_gateway.downloads import serve_blob
-from registry_gateway.extensions import UserInfo, UserPermissions, UserRegistration
+from registry_gateway.extensions import (
+    PasswordChange,
+    UserInfo,
+    UserPermissions,
+    UserRegistration,
+)
 from registry_gateway.schemas import (
     Artifact,
     ArtifactAuditEntry,
@@ -43,7 +48,7 @@ from registry_gateway.schemas import (
     SimpleLicenseCheckRequest,
     TracksResponse,
 )
-from registry_gateway.security import Caller, current_caller, require
+from registry_gateway.security import Caller, ClientAddress, current_caller, require
 from registry_gateway.service import GatewayService
 
 _DESCRIPTIONS = {
@@ -54,6 +59,7 @@ _DESCRIPTIONS = {
     409: "Artifact exists already.",
     413: "Too many artifacts returned.",
     424: "Artifact is not registered due to the disqualified rating.",
+    429: "Too many requests: wait the seconds in the Retry-After header (extension).",
     500: "The registry encountered an error while computing the result.",
     501: "This system does not support the operation.",
     502: "External information could not be retrieved.",
@@ -211,10 +217,9 @@ def build_router(service: GatewayService) -> APIRouter:
         operation_id="CreateAuthToken",
         summary="(NON-BASELINE)",
         response_model=str,
-        responses=responses(400, 401, 501),
+        responses=responses(400, 401, 429, 501),
     )
-    async def authenticate(request: Request, body: AuthenticationRequest) -> JSONResponse:
-        client = request.client.host if request.client else None
+    async def authenticate(body: AuthenticationRequest, client: ClientAddress) -> JSONResponse:
         token = await service.authenticate(body.user.name, body.secret.password, client)
         return JSONResponse(token)
 
@@ -265,6 +270,18 @@ def build_router(service: GatewayService) -> APIRouter:
     async def delete_user(caller: Annotated[Caller, Depends(current_caller)], name: str) -> Any:
         await service.delete_user(name, caller)
         return {"status": "deleted", "name": name}
+
+    @router.put(
+        "/users/{name}/password",
+        summary="Change a password (extension): your own (with the current one), or anyone's "
+        "if you are an admin. Revokes the user's tokens.",
+        responses=responses(400, 401, 403, 404),
+    )
+    async def change_password(
+        caller: Annotated[Caller, Depends(current_caller)], name: str, body: PasswordChange
+    ) -> Any:
+        await service.change_password(name, body.password, body.current_password, caller)
+        return {"status": "changed", "name": name}
 
     @router.put(
         "/users/{name}/permissions",
@@ -331,12 +348,13 @@ def build_router(service: GatewayService) -> APIRouter:
             400,
             403,
             404,
+            429,
             _200={"description": "Artifact is updated."},
             _202={"description": "Artifact ingest accepted; rating deferred."},
         ),
     )
     async def update_artifact(
-        caller: Annotated[Caller, require("upload")],
+        caller: Annotated[Caller, require("upload", limit="ingest")],
         request: Request,
         artifact_type: TypePath,
         id: IdPath,
@@ -368,10 +386,12 @@ def build_router(service: GatewayService) -> APIRouter:
         "/artifact/byRegEx",
         operation_id="ArtifactByRegExGet",
         response_model=list[ArtifactMetadata],
-        responses=responses(400, 403, 404),
+        responses=responses(400, 403, 404, 429),
         summary="Get any artifacts fitting the regular expression (BASELINE).",
     )
-    async def by_regex(caller: Annotated[Caller, require("search")], body: ArtifactRegEx) -> Any:
+    async def by_regex(
+        caller: Annotated[Caller, require("search", limit="regex")], body: ArtifactRegEx
+    ) -> Any:
         return await service.regex(body.regex)
 
     @router.post(
@@ -385,11 +405,12 @@ def build_router(service: GatewayService) -> APIRouter:
             403,
             409,
             424,
+            429,
             _202={"description": "Artifact ingest accepted; rating deferred."},
         ),
     )
     async def create_artifact(
-        caller: Annotated[Caller, require("upload")],
+        caller: Annotated[Caller, require("upload", limit="ingest")],
         request: Request,
         artifact_type: TypePath,
         body: ArtifactData,
@@ -408,10 +429,10 @@ def build_router(service: GatewayService) -> APIRouter:
             "Multipart form: `file` (a zip laid out like a Hugging Face repository), optional "
             "`name` and `version`. Same outcomes as registering from a URL."
         ),
-        responses=responses(400, 403, 413, 424),
+        responses=responses(400, 403, 413, 424, 429),
     )
     async def upload_artifact(
-        caller: Annotated[Caller, require("upload")],
+        caller: Annotated[Caller, require("upload", limit="ingest")],
         request: Request,
         artifact_type: TypePath,
         file: Annotated[UploadFile, File(description="The zip.")],
@@ -436,11 +457,11 @@ def build_router(service: GatewayService) -> APIRouter:
     async def download(
         caller: Annotated[Caller, require("download")],
         request: Request,
+        client: ClientAddress,
         artifact_type: TypePath,
         id: IdPath,
         part: Annotated[str, Query(description="full, weights, config or card")] = "full",
     ) -> Response:
-        client = request.client.host if request.client else None
         info = await service.download_info(artifact_type, id, part, caller, client)
         return await serve_blob(
             request,

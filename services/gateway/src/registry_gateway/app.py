@@ -16,6 +16,7 @@ from registry_gateway.artifact_details import build_details_router
 from registry_gateway.clients import ServiceClients
 from registry_gateway.config import GatewaySettings
 from registry_gateway.openapi_doc import install_openapi
+from registry_gateway.rate_limits import RateLimits
 from registry_gateway.schemas import SPEC_SCHEMA_TYPES
 from registry_gateway.security import AUTH_HEADER
 from registry_gateway.service import GatewayService
@@ -53,6 +54,9 @@ def create_app(
     app = build_service_app(
         "gateway",
         tracer_provider=provider,
+        # The gateway serves no internal route; with the token, the health service's probe
+        # of `/internal/health` gets the 404 that says "alive" instead of a 403.
+        internal_token=runtime.internal_token,
         title="Trustworthy Model Registry",
         version=SPEC_VERSION,
         description="The registry's public API (the customer's OpenAPI contract, plus extensions).",
@@ -61,6 +65,7 @@ def create_app(
     app.state.settings = settings
     app.state.clients = the_clients
     app.state.blobs = store
+    app.state.rate_limits = RateLimits(settings.rate_limits())
     service = GatewayService(the_clients)
     app.include_router(build_router(service))
     app.include_router(build_details_router(service))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from registry_common.settings import RuntimeSettings
+from registry_gateway.client_address import IPNetwork, parse_networks
 
 TRACKS = ("Performance track", "Access control track", "High assurance track")
 
@@ -39,3 +41,37 @@ class GatewaySettings(BaseSettings):
             "location (a workspace checkout); see registry_gateway.webui.locate_ui_dir."
         ),
     )
+    trusted_proxies: Annotated[tuple[IPNetwork, ...], NoDecode] = Field(
+        default=(),
+        description=(
+            "CIDR blocks of the proxies in front of the gateway (e.g. the load balancer's "
+            "subnets), comma-separated. X-Forwarded-For is read only from these peers, "
+            "right-most untrusted entry first; unset, the peer's own address is the client's."
+        ),
+    )
+    rate_limit_regex_per_minute: int = Field(
+        default=60,
+        ge=0,
+        description="POST /artifact/byRegEx calls per user a minute (bursts up to that); 0: off.",
+    )
+    rate_limit_ingest_per_minute: int = Field(
+        default=120,
+        ge=0,
+        description=(
+            "Artifact registrations, updates and uploads per user a minute (bursts up to "
+            "that); 0: off."
+        ),
+    )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value: Any) -> Any:
+        if isinstance(value, str | list | tuple):
+            return parse_networks(value)
+        return value
+
+    def rate_limits(self) -> dict[str, int]:
+        return {
+            "regex": self.rate_limit_regex_per_minute,
+            "ingest": self.rate_limit_ingest_per_minute,
+        }

@@ -21,6 +21,13 @@ class UserRegistration(BaseModel):
     )
 
 
+class PasswordChange(BaseModel):
+    password: str = Field(description="The new password (the same rules as at registration).")
+    current_password: str | None = Field(
+        default=None, description="Required when changing your own password."
+    )
+
+
 class UserPermissions(BaseModel):
     permissions: list[Permission] = Field(default_factory=list)
     is_admin: bool = False

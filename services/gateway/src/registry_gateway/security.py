@@ -1,5 +1,6 @@
 """Who is calling, and may they? Every route the spec marks with X-Authorization spends
-one call of the caller's token at the auth service and checks one permission."""
+one call of the caller's token at the auth service and checks one permission; the
+expensive routes also spend from the caller's rate limit."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, Header, Request
 
 from registry_common.errors import PermissionDenied
+from registry_gateway.client_address import client_address
 
 Permission = Literal["upload", "search", "download", "admin"]
 
@@ -32,14 +34,27 @@ async def current_caller(request: Request, x_authorization: AuthHeader = None) -
     return Caller(body["name"], bool(body["is_admin"]), frozenset(body["permissions"]))
 
 
-def require(permission: Permission) -> Any:
-    """A dependency that yields the caller if it holds `permission` (admins hold all)."""
+def require(permission: Permission, *, limit: str | None = None) -> Any:
+    """A dependency that yields the caller if it holds `permission` (admins hold all) and,
+    for a `limit` group (see GatewaySettings.rate_limits), is within its rate limit."""
 
-    async def check(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
-        if caller.is_admin or permission in caller.permissions:
-            return caller
-        raise PermissionDenied(
-            f"The user {caller.name!r} lacks the {permission!r} permission; ask an admin."
-        )
+    async def check(request: Request, caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
+        if not (caller.is_admin or permission in caller.permissions):
+            raise PermissionDenied(
+                f"The user {caller.name!r} lacks the {permission!r} permission; ask an admin."
+            )
+        if limit is not None:
+            request.app.state.rate_limits.spend(limit, caller.name)
+        return caller
 
     return Depends(check)
+
+
+def caller_address(request: Request) -> str | None:
+    """The client's address (X-Forwarded-For only from GATEWAY_TRUSTED_PROXIES peers)."""
+    peer = request.client.host if request.client else None
+    forwarded = request.headers.getlist("x-forwarded-for")
+    return client_address(peer, forwarded, request.app.state.settings.trusted_proxies)
+
+
+ClientAddress = Annotated[str | None, Depends(caller_address)]

@@ -57,6 +57,16 @@ class GatewayService:
             "DELETE", f"/internal/users/{quote(name, safe='')}", headers=caller_headers(caller)
         )
 
+    async def change_password(
+        self, name: str, password: str, current_password: str | None, caller: Caller
+    ) -> None:
+        await self._clients.auth.request(
+            "PUT",
+            f"/internal/users/{quote(name, safe='')}/password",
+            json={"password": password, "current_password": current_password},
+            headers=caller_headers(caller),
+        )
+
     async def set_permissions(
         self, name: str, permissions: list[str], is_admin: bool
     ) -> dict[str, Any]:
