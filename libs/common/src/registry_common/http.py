@@ -11,6 +11,7 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from opentelemetry import trace
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
@@ -18,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from registry_common.errors import ComponentUnavailable, RegistryError
+from registry_common.limits import BodyLimitMiddleware, BodyLimits
 from registry_common.telemetry import current_trace_id, get_logger
 
 TRACE_HEADER = "X-Trace-Id"
@@ -67,30 +69,34 @@ def install_error_handlers(app: FastAPI, service: str) -> None:
         if exc.status_code == 405:
             detail = "This route does not accept that method; see /openapi.json for the API."
         return JSONResponse(
-            _with_trace({"detail": detail, "code": "http_error"}),
+            _with_trace({"detail": detail, "code": getattr(exc, "code", "http_error")}),
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )
 
-    @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("http.error.unexpected", error=type(exc).__name__)
-        body = {
-            "detail": f"An unexpected error occurred in the {service} service; "
-            "quote the trace id when reporting it.",
-            "code": "internal_error",
-        }
-        return JSONResponse(_with_trace(body), status_code=500)
+
+def unexpected_error_response(service: str) -> JSONResponse:
+    body = {
+        "detail": f"An unexpected error occurred in the {service} service; "
+        "quote the trace id when reporting it.",
+        "code": "internal_error",
+    }
+    return JSONResponse(_with_trace(body), status_code=500)
 
 
 class RequestLogMiddleware:
     """One JSON log line per request and the trace id in every response header.
 
     Pure ASGI (not BaseHTTPMiddleware) so streamed downloads pass through untouched.
+
+    It also renders an unexpected exception as the 500 JSON answer and does not re-raise it.
+    Starlette's own last-resort handler re-raises after answering, and the server then closes
+    the keep-alive connection without a word, so a client's next request on it failed too.
     """
 
     def __init__(self, app: ASGIApp, service: str, internal_token: str | None = None) -> None:
         self.app = app
+        self.service = service
         self.log = get_logger(service)
         self.internal_token = internal_token
 
@@ -125,8 +131,24 @@ class RequestLogMiddleware:
                     ]
             await send(message)
 
+        response_started = False
+
+        async def send_tracked(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send_with_trace(message)
+
         try:
-            await self.app(scope, receive, send_with_trace)
+            await self.app(scope, receive, send_tracked)
+        except Exception as exc:
+            self.log.exception("http.error.unexpected", error=type(exc).__name__)
+            span = trace.get_current_span()
+            span.record_exception(exc)
+            span.set_status(trace.Status(trace.StatusCode.ERROR, type(exc).__name__))
+            if response_started:
+                raise  # half a response went out: only closing the connection tells the client
+            await unexpected_error_response(self.service)(scope, receive, send_tracked)
         finally:
             if status >= 400 or not path.startswith(TELEMETRY_PATH_PREFIX):
                 client = scope.get("client")
@@ -145,11 +167,15 @@ def build_service_app(
     *,
     tracer_provider: TracerProvider,
     internal_token: str | None = None,
+    body_limits: BodyLimits | None = None,
     **fastapi_kwargs: Any,
 ) -> FastAPI:
-    """A FastAPI app with the registry's shared behaviour installed."""
+    """A FastAPI app with the registry's shared behaviour installed. `body_limits`: the request
+    body ceilings (default: `BodyLimits()`, 1 MiB on every route)."""
     app = FastAPI(**fastapi_kwargs)
     install_error_handlers(app, service)
+    # Inside the request log, so a 413 is logged and carries the trace id like any answer.
+    app.add_middleware(BodyLimitMiddleware, limits=body_limits or BodyLimits())
     app.add_middleware(RequestLogMiddleware, service=service, internal_token=internal_token)
     FastAPIInstrumentor.instrument_app(
         app, tracer_provider=tracer_provider, excluded_urls=TELEMETRY_PATH_PREFIX

@@ -16,6 +16,7 @@ from registry_auth.handlers import build_handlers
 from registry_auth.service import AuthService, Clock, utc_now
 from registry_auth.tokens import load_or_create_secret
 from registry_common.http import build_service_app
+from registry_common.limits import BodyLimits
 from registry_common.service import ServiceKit
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -46,6 +47,7 @@ def create_app(settings: AuthSettings, *, clock: Clock = utc_now, **overrides: A
         internal_token=settings.runtime.internal_token,
         title="registry auth service",
         lifespan=lifespan,
+        body_limits=BodyLimits(settings.runtime.max_body_bytes),
     )
     app.include_router(build_router(service))
     app.include_router(kit.health_router())

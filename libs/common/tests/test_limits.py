@@ -1,0 +1,135 @@
+"""Request body ceilings and the bounded gunzip (registry_common.limits), against a real app
+with the shared middleware stack, over httpx's ASGI transport and a real loopback server."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import httpx
+import pytest
+from fastapi import Body, File, UploadFile
+
+from registry_common.http import build_service_app
+from registry_common.limits import (
+    BodyLimits,
+    DecompressedTooLarge,
+    gunzip_bounded,
+    human_size,
+)
+from registry_common.telemetry import create_tracer_provider
+from tests.harness.registry import serve_app
+
+
+def _app() -> Any:
+    app = build_service_app(
+        "limits",
+        tracer_provider=create_tracer_provider("limits", "none"),
+        body_limits=BodyLimits.of(1024, [(r"/upload/[^/]+", 64 * 1024)]),
+    )
+
+    @app.post("/json")
+    async def json_route(body: Annotated[list[int], Body()]) -> int:
+        return len(body)
+
+    @app.post("/upload/{kind}")
+    async def upload(file: Annotated[UploadFile, File()]) -> int:
+        return len(await file.read())
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("a bug")
+
+    return app
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://limits") as c:
+        yield c
+
+
+async def test_a_body_within_the_ceiling_is_served(client: httpx.AsyncClient) -> None:
+    assert (await client.post("/json", json=list(range(100)))).json() == 100
+
+
+async def test_a_declared_length_over_the_ceiling_is_refused_up_front(
+    client: httpx.AsyncClient,
+) -> None:
+    answer = await client.post("/json", json=list(range(1000)))
+    assert answer.status_code == 413
+    assert answer.json() == {
+        "detail": "The request body is larger than 1 KiB, the most this route accepts; "
+        "send a smaller body.",
+        "code": "too_large",
+    }
+
+
+async def test_a_streamed_body_is_stopped_when_it_passes_the_ceiling(
+    client: httpx.AsyncClient,
+) -> None:
+    sent = 0
+
+    async def chunks() -> AsyncIterator[bytes]:
+        nonlocal sent
+        yield b"["
+        for _ in range(10_000):
+            sent += 1
+            yield b"1," * 50
+        yield b"1]"
+
+    answer = await client.post(
+        "/json", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert answer.status_code == 413
+    assert answer.json()["code"] == "too_large"
+    assert sent < 100  # reading stopped at the ceiling, long before the 10,000 chunks
+
+
+async def test_upload_routes_have_their_own_ceiling(client: httpx.AsyncClient) -> None:
+    ok = await client.post("/upload/model", files={"file": ("a.zip", b"x" * 32 * 1024)})
+    assert ok.status_code == 200, ok.text
+    assert ok.json() == 32 * 1024
+    big = await client.post("/upload/model", files={"file": ("a.zip", b"x" * 65 * 1024)})
+    assert big.status_code == 413
+    assert "64 KiB" in big.json()["detail"]
+
+
+async def test_a_malformed_content_length_is_a_400(client: httpx.AsyncClient) -> None:
+    answer = await client.post(
+        "/json", content=b"[]", headers={"Content-Length": "9" * 5000, "Content-Type": "x"}
+    )
+    assert answer.status_code == 400
+    assert "Content-Length" in answer.json()["detail"]
+
+
+def test_an_unexpected_error_is_a_500_and_the_connection_stays_open() -> None:
+    """Starlette re-raises after its last-resort 500 and uvicorn then drops the keep-alive
+    connection; the shared middleware answers instead, so the next request on it works."""
+    with serve_app(_app()) as url, httpx.Client(base_url=url) as client:
+        first = client.get("/boom")
+        assert first.status_code == 500
+        assert first.json()["code"] == "internal_error"
+        assert "limits service" in first.json()["detail"]
+        second = client.post("/json", json=[1, 2])  # same pooled connection
+        assert second.json() == 2
+
+
+def test_gunzip_bounded_unpacks_within_the_limit_and_stops_past_it() -> None:
+    data = b"span " * 1000
+    assert gunzip_bounded(gzip.compress(data), len(data)) == data
+    assert gunzip_bounded(gzip.compress(b"a") + gzip.compress(b"b"), 10) == b"ab"
+    assert gunzip_bounded(b"", 10) == b""
+    with pytest.raises(DecompressedTooLarge, match="unpacks to more than 1 MiB"):
+        gunzip_bounded(gzip.compress(b"\0" * (50 * 1024 * 1024)), 1024 * 1024)
+    with pytest.raises(EOFError):
+        gunzip_bounded(gzip.compress(data)[:-20], len(data))
+
+
+def test_human_size() -> None:
+    assert human_size(1024 * 1024) == "1 MiB"
+    assert human_size(2 * 1024**3) == "2 GiB"
+    assert human_size(1536) == "1.5 KiB"
+    assert human_size(10) == "10 bytes"
