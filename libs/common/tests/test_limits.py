@@ -60,11 +60,10 @@ async def test_a_declared_length_over_the_ceiling_is_refused_up_front(
 ) -> None:
     answer = await client.post("/json", json=list(range(1000)))
     assert answer.status_code == 413
-    assert answer.json() == {
-        "detail": "The request body is larger than 1 KiB, the most this route accepts; "
-        "send a smaller body.",
-        "code": "too_large",
-    }
+    assert answer.json()["code"] == "too_large"
+    assert answer.json()["detail"] == (
+        "The request body is larger than 1 KiB, the most this route accepts; send a smaller body."
+    )
 
 
 async def test_a_streamed_body_is_stopped_when_it_passes_the_ceiling(

@@ -20,6 +20,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from registry_common.telemetry import current_trace_id
+
 MiB: Final = 1024 * 1024
 DEFAULT_MAX_BODY_BYTES: Final = MiB
 
@@ -142,7 +144,11 @@ class BodyLimitMiddleware:
 async def _answer(
     scope: Scope, receive: Receive, send: Send, status: int, detail: str, code: str = "bad_request"
 ) -> None:
-    response = JSONResponse({"detail": detail, "code": code}, status_code=status)
+    body = {"detail": detail, "code": code}
+    trace_id = current_trace_id()
+    if trace_id:
+        body["trace_id"] = trace_id
+    response = JSONResponse(body, status_code=status)
     await response(scope, receive, send)
 
 

@@ -22,8 +22,10 @@ from fastapi import (
     UploadFile,
 )
 from fastapi.responses import JSONResponse
+from pydantic import BeforeValidator
 
-from registry_common.errors import BadRequest
+from registry_common.errors import BadRequest, PayloadTooLarge
+from registry_common.http import StrictJSONRoute
 from registry_gateway.downloads import serve_blob
 from registry_gateway.extensions import UserInfo, UserPermissions, UserRegistration
 from registry_gateway.schemas import (
@@ -71,6 +73,9 @@ def responses(*codes: int, **extra: dict[str, Any]) -> dict[int | str, dict[str,
 
 IdPath = Annotated[str, Path(pattern=r"^[a-zA-Z0-9\-]+$", description="artifact id")]
 TypePath = Annotated[ArtifactType, Path(description="Artifact type")]
+TraceIdPath = Annotated[
+    str, Path(pattern=r"^[0-9a-f]{32}$", description="A trace id: 32 lowercase hex digits.")
+]
 
 
 ENUMERATE_OK: dict[str, Any] = {
@@ -82,6 +87,21 @@ ENUMERATE_OK: dict[str, Any] = {
         }
     },
 }
+
+
+# How many queries one POST /artifacts may hold before any is validated: far above what the
+# catalog answers (INGEST_MAX_QUERIES, 413 there), low enough that a body of tiny queries at the
+# size ceiling is refused before tens of thousands of them are validated and forwarded.
+MAX_QUERIES_PARSED = 1000
+
+
+def _few_queries(value: Any) -> Any:
+    if isinstance(value, list) and len(value) > MAX_QUERIES_PARSED:
+        raise PayloadTooLarge(
+            f"The body holds {len(value)} queries; at most {MAX_QUERIES_PARSED} are read in "
+            "one request. Split it."
+        )
+    return value
 
 
 def _public(request: Request, artifact: dict[str, Any]) -> dict[str, Any]:
@@ -99,7 +119,7 @@ def _base(request: Request) -> str:
 
 
 def build_router(service: GatewayService) -> APIRouter:
-    router = APIRouter()
+    router = APIRouter(route_class=StrictJSONRoute)
 
     # ------------------------------------------------------------------ health and tracks
     @router.get(
@@ -151,8 +171,10 @@ def build_router(service: GatewayService) -> APIRouter:
         summary="One request's spans across every service, as a tree (extension; admin).",
         responses=responses(400, 401, 403, 404),
     )
-    async def health_trace(caller: Annotated[Caller, require("admin")], trace_id: str) -> Any:
-        return await service.health_document(f"/internal/traces/{trace_id}", {})
+    async def health_trace(
+        caller: Annotated[Caller, require("admin")], trace_id: TraceIdPath
+    ) -> Any:
+        return await service.trace(trace_id)
 
     @router.get(
         "/health/logs",
@@ -297,7 +319,7 @@ def build_router(service: GatewayService) -> APIRouter:
     )
     async def list_artifacts(
         caller: Annotated[Caller, require("search")],
-        queries: Annotated[list[ArtifactQuery], Body()],
+        queries: Annotated[list[ArtifactQuery], BeforeValidator(_few_queries), Body()],
         response: Response,
         offset: Annotated[str | None, Query(description="Pagination offset.")] = None,
     ) -> Any:
