@@ -16,7 +16,7 @@ from registry_common.limits import (
     BodyLimits,
     DecompressedTooLarge,
     gunzip_bounded,
-    human_size,
+    human_bytes,
 )
 from registry_common.telemetry import create_tracer_provider
 from tests.harness.registry import serve_app
@@ -127,8 +127,8 @@ def test_gunzip_bounded_unpacks_within_the_limit_and_stops_past_it() -> None:
         gunzip_bounded(gzip.compress(data)[:-20], len(data))
 
 
-def test_human_size() -> None:
-    assert human_size(1024 * 1024) == "1 MiB"
-    assert human_size(2 * 1024**3) == "2 GiB"
-    assert human_size(1536) == "1.5 KiB"
-    assert human_size(10) == "10 bytes"
+def test_human_bytes() -> None:
+    assert human_bytes(1024 * 1024) == "1 MiB"
+    assert human_bytes(2 * 1024**3) == "2 GiB"
+    assert human_bytes(1536) == "1.5 KiB"
+    assert human_bytes(10) == "10 bytes"

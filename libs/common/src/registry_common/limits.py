@@ -26,12 +26,14 @@ MiB: Final = 1024 * 1024
 DEFAULT_MAX_BODY_BYTES: Final = MiB
 
 
-def human_size(size: int) -> str:
-    """1048576 -> '1 MiB'; exact powers print without decimals."""
+def human_bytes(size: int) -> str:
+    """``2147483648`` -> ``2 GiB``; ``12345678`` -> ``11.8 MiB``."""
     value = float(size)
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            text = f"{value:.0f}" if value == int(value) else f"{value:.1f}"
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            if unit == "bytes":
+                return f"{int(value)} bytes"
+            text = f"{value:.1f}".removesuffix(".0")
             return f"{text} {unit}"
         value /= 1024
     return f"{size} bytes"  # pragma: no cover - the loop always returns
@@ -50,7 +52,7 @@ class BodyTooLarge(HTTPException):
 
 def too_large_sentence(limit: int) -> str:
     return (
-        f"The request body is larger than {human_size(limit)}, the most this route accepts; "
+        f"The request body is larger than {human_bytes(limit)}, the most this route accepts; "
         "send a smaller body."
     )
 
@@ -154,7 +156,7 @@ async def _answer(
 
 class DecompressedTooLarge(ValueError):
     def __init__(self, limit: int) -> None:
-        super().__init__(f"it unpacks to more than {human_size(limit)}")
+        super().__init__(f"it unpacks to more than {human_bytes(limit)}")
         self.limit = limit
 
 

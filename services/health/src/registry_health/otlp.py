@@ -36,7 +36,7 @@ from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags
 
 from registry_common.errors import RegistryError
-from registry_common.limits import DecompressedTooLarge, gunzip_bounded, human_size
+from registry_common.limits import DecompressedTooLarge, gunzip_bounded, human_bytes
 from registry_common.telemetry import LogSink, SpanHub
 from registry_health.telemetry_store import RequestStore
 
@@ -95,7 +95,7 @@ def parse_export(body: bytes, content_type: str, encoding: str, message: M) -> M
         except DecompressedTooLarge:
             raise BadTelemetry(
                 "The gzip body unpacks to more than "
-                f"{human_size(MAX_DECOMPRESSED_BYTES)}; send smaller batches.",
+                f"{human_bytes(MAX_DECOMPRESSED_BYTES)}; send smaller batches.",
                 413,
             ) from None
         except (OSError, EOFError, zlib.error) as exc:

@@ -119,6 +119,7 @@ class IngestService:
             max_bytes=self._settings.max_upload_bytes,
             max_files=self._settings.max_upload_files,
             max_uncompressed_bytes=self._settings.max_upload_uncompressed_bytes,
+            max_ratio=self._settings.max_upload_ratio,
         )
 
         async def fetch(workdir: Path) -> FetchedSource:
