@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Final, Literal
 
-from registry_common.limits import human_bytes  # noqa: F401 - re-exported for the sources
+from registry_common.limits import human_bytes as human_bytes  # re-exported for the sources
 from registry_ingest.sources.urls import SourceRef
 
 FileKind = Literal["weights", "config", "card", "tokenizer", "code", "data", "other"]
