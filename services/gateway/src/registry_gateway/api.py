@@ -13,13 +13,10 @@ from fastapi import (
     APIRouter,
     Body,
     Depends,
-    File,
-    Form,
     Path,
     Query,
     Request,
     Response,
-    UploadFile,
 )
 from fastapi.responses import JSONResponse
 from pydantic import BeforeValidator
@@ -102,6 +99,27 @@ def _few_queries(value: Any) -> Any:
             "one request. Split it."
         )
     return value
+
+
+# POST /artifact/{type}/upload's body as the document shows it (the route reads the raw stream).
+UPLOAD_FORM: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary", "description": "The zip."},
+                        "name": {"type": "string", "description": "The artifact's name."},
+                        "version": {"type": "string", "description": "Its version."},
+                    },
+                }
+            }
+        },
+    }
+}
 
 
 def _public(request: Request, artifact: dict[str, Any]) -> dict[str, Any]:
@@ -431,17 +449,24 @@ def build_router(service: GatewayService) -> APIRouter:
             "`name` and `version`. Same outcomes as registering from a URL."
         ),
         responses=responses(400, 403, 413, 424),
+        openapi_extra=UPLOAD_FORM,
     )
     async def upload_artifact(
         caller: Annotated[Caller, require("upload")],
         request: Request,
         artifact_type: TypePath,
-        file: Annotated[UploadFile, File(description="The zip.")],
-        name: Annotated[str | None, Form()] = None,
-        version: Annotated[str | None, Form()] = None,
     ) -> Any:
+        # The form is not parsed here: its bytes stream on to ingest as they arrive (counted
+        # against the upload ceiling), after the caller was authenticated. Parsing it here
+        # would spool the whole zip to disk once more, before any check, for every caller.
+        content_type = request.headers.get("content-type", "")
+        if not content_type.lower().startswith("multipart/form-data"):
+            raise BadRequest(
+                "Send the zip as a multipart/form-data form with a `file` field (and optional "
+                "`name` and `version` fields)."
+            )
         status, artifact = await service.upload(
-            artifact_type, file.filename or "upload.zip", file.file, name, version, caller
+            artifact_type, content_type, request.stream(), caller
         )
         return JSONResponse(_public(request, artifact), status_code=status)
 

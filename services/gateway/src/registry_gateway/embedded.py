@@ -69,8 +69,9 @@ def create_embedded_app(
     settings: dict[str, Any] | None = None,
     factories: dict[str, ServiceFactory] | None = None,
 ) -> FastAPI:
-    """The registry in one process. `factories` may replace how a service is built (e.g. a
-    scoring service running elsewhere, or a stand-in); the rest are the real services."""
+    """The registry in one process. `settings` replaces a service's settings object by name
+    ("gateway" too); `factories` may replace how a service is built (e.g. a scoring service
+    running elsewhere, or a stand-in); the rest are the real services."""
     runtime = (runtime or RuntimeSettings()).model_copy(update={"bus_backend": "inprocess"})
     # One bus for all services; each consumer's spans go to its own service's provider.
     providers: dict[str, TracerProvider] = {}
@@ -101,8 +102,9 @@ def create_embedded_app(
                         await peer.aclose()
 
     provider = service_tracer_provider("gateway", runtime)
+    gateway_settings = (settings or {}).get("gateway") or GatewaySettings(runtime=runtime)
     gateway = create_gateway(
-        GatewaySettings(runtime=runtime),
+        gateway_settings.model_copy(update={"runtime": runtime}),
         clients=ServiceClients.in_process(apps, provider),
         tracer_provider=provider,
         around=services,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import IO, Any, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from registry_common.errors import RegistryError
@@ -98,19 +98,16 @@ class GatewayService:
     async def upload(
         self,
         artifact_type: str,
-        filename: str,
-        file: IO[bytes],
-        name: str | None,
-        version: str | None,
+        content_type: str,
+        form: AsyncIterator[bytes],
         caller: Caller,
     ) -> tuple[int, dict[str, Any]]:
-        form = {k: v for k, v in {"name": name, "version": version}.items() if v is not None}
+        """Stream the caller's multipart form to ingest unparsed (ingest parses it once)."""
         response = await self._clients.ingest.request(
             "POST",
             f"/internal/artifacts/{_seg(artifact_type)}/upload",
-            files={"file": (filename, file, "application/zip")},
-            data=form,
-            headers=caller_headers(caller),
+            content=form,
+            headers={**caller_headers(caller), "Content-Type": content_type},
         )
         return _outcome(response.json())
 

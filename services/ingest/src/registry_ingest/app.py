@@ -72,7 +72,7 @@ def create_app(
             [(r"/internal/artifacts/[^/]+/upload", settings.max_upload_bytes + 1024**2)],
         ),
     )
-    app.include_router(build_router(service, reader, settings.max_upload_bytes))
+    app.include_router(build_router(service, reader))
     app.include_router(kit.health_router())
     app.state.kit = kit
     app.state.service = service

@@ -15,7 +15,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final, Literal
+from typing import BinaryIO, Final, Literal
 
 from registry_common.errors import BadRequest
 from registry_ingest.sources.model import human_bytes
@@ -70,7 +70,7 @@ class Extraction:
 
 
 def extract_zip(
-    zip_path: Path,
+    zip_path: Path | BinaryIO,
     dest: Path,
     limits: UploadLimits,
     *,
@@ -86,7 +86,7 @@ def extract_zip(
     ``strip_top``: ``single`` strips one top folder when every file sits inside it (people zip a
     folder); ``always`` strips the first segment of every path (GitHub's ``owner-repo-sha/``).
     """
-    size = zip_path.stat().st_size
+    size = zip_size(zip_path)
     if size > limits.max_bytes:
         raise ArchiveTooLarge(
             f"{label} is {human_bytes(size)}; the limit is {human_bytes(limits.max_bytes)}."
@@ -104,6 +104,16 @@ def extract_zip(
         for path, info in entries:
             result.files.append(_extract_one(archive, info, path, dest, budget, limits, label))
     return result
+
+
+def zip_size(zip_file: Path | BinaryIO) -> int:
+    """The size of a zip on disk, or of an open (seekable) one such as a spooled upload."""
+    if isinstance(zip_file, Path):
+        return zip_file.stat().st_size
+    zip_file.seek(0, 2)
+    size = zip_file.tell()
+    zip_file.seek(0)
+    return size
 
 
 def _checked_entries(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, BinaryIO, Final
 
 from huggingface_hub.utils.tqdm import disable_progress_bars
 
@@ -122,7 +122,7 @@ class SourceFetcher:
 
     async def from_upload(
         self,
-        zip_path: Path,
+        zip_path: Path | BinaryIO,
         workdir: Path,
         *,
         filename: str,
