@@ -263,3 +263,40 @@ def test_a_small_upload_is_registered(small_uploads: RunningRegistry) -> None:
         )
     assert answer.status_code in (201, 202), answer.text
     assert answer.json()["metadata"]["name"] == "tiny"
+
+
+def test_a_user_with_a_non_ascii_name_can_use_the_registry(
+    registry: RunningRegistry, admin: httpx.Client
+) -> None:
+    """The gateway forwards the caller's name to the services in a header; a name such as
+    'José' used to fail every call that carried it with a 500."""
+    name, password = "José 'ü' ✓", "Strong-Password-123"
+    created = admin.post(
+        "/users",
+        json={
+            "user": {"name": name, "is_admin": False},
+            "secret": {"password": password},
+            "permissions": ["search", "upload", "download"],
+        },
+    )
+    assert created.status_code == 201, created.text
+    with registry.client() as client:
+        token = client.put(
+            "/authenticate",
+            json={"user": {"name": name, "is_admin": False}, "secret": {"password": password}},
+        ).json()
+        mine = {"X-Authorization": token}
+        assert client.get("/users/me", headers=mine).json()["name"] == name
+        assert client.get("/artifact/model/1/audit", headers=mine).status_code == 404
+        archive = _zip_of({"README.md": b"---\nlicense: mit\n---\n# mine\n"})
+        uploaded = client.post(
+            "/artifact/model/upload",
+            files={"file": ("mine.zip", archive, "application/zip")},
+            headers=mine,
+        )
+        assert uploaded.status_code in (201, 202), uploaded.text
+        artifact_id = uploaded.json()["metadata"]["id"]
+        details = client.get(f"/artifacts/model/{artifact_id}/details", headers=mine).json()
+        assert details["uploader"] == name
+        deleted = client.delete(f"/users/{name}", headers=mine)
+        assert deleted.status_code == 200, deleted.text

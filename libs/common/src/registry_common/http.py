@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
+from urllib.parse import quote, unquote
 
 import httpx
 import orjson
@@ -25,11 +26,22 @@ from registry_common.limits import BodyLimitMiddleware, BodyLimits
 from registry_common.telemetry import current_trace_id, get_logger
 
 TRACE_HEADER = "X-Trace-Id"
+# Who the gateway calls for: a user name, percent-encoded (names may be any Unicode text and an
+# HTTP header carries ASCII only); the services read it back with `user_from_header`.
+USER_HEADER = "X-Registry-User"
 INTERNAL_TOKEN_HEADER = "X-Internal-Token"  # noqa: S105 - a header name, not a secret
 # Where the health service receives the other services' spans and logs (OTLP/HTTP). Requests
 # there are neither traced nor logged unless they fail: a span or a log line per export would
 # be exported in turn, for ever.
 TELEMETRY_PATH_PREFIX = "/internal/otlp/"
+
+
+def user_header_value(name: str) -> str:
+    return quote(name, safe="")
+
+
+def user_from_header(value: str | None) -> str | None:
+    return unquote(value) if value is not None else None
 
 
 def _with_trace(body: dict[str, Any]) -> dict[str, Any]:

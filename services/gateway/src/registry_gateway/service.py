@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from registry_common.errors import RegistryError
+from registry_common.http import USER_HEADER, user_header_value
 from registry_gateway.clients import ServiceClients
 from registry_gateway.security import Caller
 
@@ -21,7 +22,10 @@ def _seg(value: str) -> str:
 
 
 def caller_headers(caller: Caller) -> dict[str, str]:
-    return {"X-Registry-User": caller.name, "X-Registry-Admin": str(caller.is_admin).lower()}
+    return {
+        USER_HEADER: user_header_value(caller.name),
+        "X-Registry-Admin": str(caller.is_admin).lower(),
+    }
 
 
 class GatewayService:

@@ -6,14 +6,15 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Header, Query, UploadFile
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
+from registry_common.http import USER_HEADER, user_from_header
 from registry_ingest.audit import ACTIONS, Actor
 from registry_ingest.reads import CatalogReader, describe, summary
 from registry_ingest.reads import Query as ArtifactQuery
 from registry_ingest.service import IngestService, Outcome
 
-UserName = Annotated[str | None, Header(alias="X-Registry-User")]
+UserName = Annotated[str | None, Header(alias=USER_HEADER), AfterValidator(user_from_header)]
 UserAdmin = Annotated[bool, Header(alias="X-Registry-Admin")]
 
 
