@@ -9,9 +9,9 @@ from typing import Annotated, Any
 
 import httpx
 import pytest
-from fastapi import Body, File, UploadFile
+from fastapi import Body, File, Request, UploadFile
 
-from registry_common.http import build_service_app
+from registry_common.http import ServiceClient, build_service_app
 from registry_common.limits import (
     BodyLimits,
     DecompressedTooLarge,
@@ -132,3 +132,38 @@ def test_human_bytes() -> None:
     assert human_bytes(2 * 1024**3) == "2 GiB"
     assert human_bytes(1536) == "1.5 KiB"
     assert human_bytes(10) == "10 bytes"
+
+
+def test_a_form_streamed_on_to_another_service_is_held_to_both_ceilings() -> None:
+    """The gateway's upload path over real HTTP (distributed mode): the form streams on as it
+    arrives (chunked), and passing the first service's ceiling stops it with that 413."""
+    inner = build_service_app(
+        "inner",
+        tracer_provider=create_tracer_provider("inner", "none"),
+        body_limits=BodyLimits.of(1024, [(r"/upload", 10**8)]),
+    )
+
+    @inner.post("/upload")
+    async def receive_form(file: Annotated[UploadFile, File()]) -> int:
+        return len(await file.read())
+
+    outer = build_service_app(
+        "outer",
+        tracer_provider=create_tracer_provider("outer", "none"),
+        body_limits=BodyLimits.of(1024, [(r"/upload", 256 * 1024)]),
+    )
+    with serve_app(inner) as inner_url:
+        client = ServiceClient("inner", inner_url)
+
+        @outer.post("/upload")
+        async def forward(request: Request) -> Any:
+            headers = {"Content-Type": request.headers["content-type"]}
+            answer = await client.post("/upload", content=request.stream(), headers=headers)
+            return answer.json()
+
+        with serve_app(outer) as url, httpx.Client(base_url=url, timeout=30) as http:
+            small = http.post("/upload", files={"file": ("a.zip", b"z" * 200_000)})
+            assert small.json() == 200_000
+            big = http.post("/upload", files={"file": ("a.zip", b"z" * 300_000)})
+            assert big.status_code == 413
+            assert "256 KiB" in big.json()["detail"]
