@@ -300,3 +300,8 @@ def test_a_user_with_a_non_ascii_name_can_use_the_registry(
         assert details["uploader"] == name
         deleted = client.delete(f"/users/{name}", headers=mine)
         assert deleted.status_code == 200, deleted.text
+
+
+def test_a_permission_list_of_thousands_is_a_400(admin: httpx.Client) -> None:
+    answer = admin.put("/users/nobody/permissions", json={"permissions": ["search"] * 10_000})
+    _assert_clear(answer, 400, "permissions")

@@ -167,3 +167,9 @@ def test_a_form_streamed_on_to_another_service_is_held_to_both_ceilings() -> Non
             big = http.post("/upload", files={"file": ("a.zip", b"z" * 300_000)})
             assert big.status_code == 413
             assert "256 KiB" in big.json()["detail"]
+
+
+def test_internal_services_leave_room_for_the_gateways_envelope() -> None:
+    limits = BodyLimits.internal(1024, [(r"/upload", 10**6)])
+    assert limits.for_path("/internal/catalog/query") == 2048
+    assert limits.for_path("/upload") == 10**6

@@ -24,6 +24,7 @@ from registry_common.telemetry import current_trace_id
 
 MiB: Final = 1024 * 1024
 DEFAULT_MAX_BODY_BYTES: Final = MiB
+INTERNAL_HEADROOM: Final = 2
 
 
 def human_bytes(size: int) -> str:
@@ -82,6 +83,13 @@ class BodyLimits:
     @classmethod
     def of(cls, default: int, routes: Iterable[tuple[str, int]] = ()) -> BodyLimits:
         return cls(default=default, routes=tuple(routes))
+
+    @classmethod
+    def internal(cls, public: int, routes: Iterable[tuple[str, int]] = ()) -> BodyLimits:
+        """An internal service's ceilings: twice the public one (`public`), since the gateway
+        forwards what it accepted inside a small envelope (`{"queries": [...], ...}`), which
+        must not turn a body the gateway accepted into a 413 one hop later."""
+        return cls(default=INTERNAL_HEADROOM * public, routes=tuple(routes))
 
 
 def _content_length(scope: Scope) -> int | str | None:

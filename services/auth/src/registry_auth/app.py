@@ -47,7 +47,7 @@ def create_app(settings: AuthSettings, *, clock: Clock = utc_now, **overrides: A
         internal_token=settings.runtime.internal_token,
         title="registry auth service",
         lifespan=lifespan,
-        body_limits=BodyLimits(settings.runtime.max_body_bytes),
+        body_limits=BodyLimits.internal(settings.runtime.max_body_bytes),
     )
     app.include_router(build_router(service))
     app.include_router(kit.health_router())

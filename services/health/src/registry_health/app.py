@@ -172,7 +172,7 @@ def create_app(
         lifespan=lifespan,
         # OTLP export batches may be larger than a JSON request (they are capped again
         # after gunzip, see otlp.py).
-        body_limits=BodyLimits.of(
+        body_limits=BodyLimits.internal(
             runtime.max_body_bytes, [(r"/internal/otlp/v1/.*", MAX_BODY_BYTES)]
         ),
     )

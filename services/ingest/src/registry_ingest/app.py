@@ -67,7 +67,7 @@ def create_app(
         title="registry ingest service",
         lifespan=lifespan,
         # The zip plus the form's few fields; the zip itself is held to max_upload_bytes.
-        body_limits=BodyLimits.of(
+        body_limits=BodyLimits.internal(
             runtime.max_body_bytes,
             [(r"/internal/artifacts/[^/]+/upload", settings.max_upload_bytes + 1024**2)],
         ),

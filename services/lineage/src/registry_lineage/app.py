@@ -43,7 +43,7 @@ def create_app(settings: LineageSettings, **overrides: Any) -> FastAPI:
         internal_token=settings.runtime.internal_token,
         title="registry lineage service",
         lifespan=lifespan,
-        body_limits=BodyLimits(settings.runtime.max_body_bytes),
+        body_limits=BodyLimits.internal(settings.runtime.max_body_bytes),
     )
     app.include_router(build_router(service))
     app.include_router(kit.health_router())

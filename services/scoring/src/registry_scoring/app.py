@@ -62,7 +62,7 @@ def create_app(
         internal_token=runtime.internal_token,
         title="registry scoring service",
         lifespan=lifespan,
-        body_limits=BodyLimits(runtime.max_body_bytes),
+        body_limits=BodyLimits.internal(runtime.max_body_bytes),
     )
     app.include_router(build_router(service))
     app.include_router(kit.health_router())
