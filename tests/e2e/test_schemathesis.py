@@ -40,7 +40,7 @@ from tests.harness.registry import DEFAULT_ADMIN, RunningRegistry, embedded
 
 pytestmark = pytest.mark.e2e
 
-EXAMPLES = 12
+EXAMPLES = 25
 AUTH_HEADER = "X-Authorization"
 TOKEN_CALLS = 1000  # the auth service's default budget per token
 FETCHED_FIELDS = ("url", "github_url")
