@@ -4,10 +4,12 @@ with the shared middleware stack, over httpx's ASGI transport and a real loopbac
 from __future__ import annotations
 
 import gzip
+import socket
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import httpx
+import orjson
 import pytest
 from fastapi import Body, File, Request, UploadFile
 
@@ -104,16 +106,46 @@ async def test_a_malformed_content_length_is_a_400(client: httpx.AsyncClient) ->
     assert "Content-Length" in answer.json()["detail"]
 
 
+def _read_response(sock: socket.socket) -> tuple[int, bytes]:
+    """One HTTP/1.1 response with a Content-Length from a raw socket: (status, body)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("the server closed the connection")
+        data += chunk
+    head, body = data.split(b"\r\n\r\n", 1)
+    lines = head.decode("latin-1").split("\r\n")
+    length = next(
+        int(v)
+        for k, v in (line.split(": ", 1) for line in lines[1:])
+        if k.lower() == "content-length"
+    )
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("the server closed the connection mid-body")
+        body += chunk
+    return int(lines[0].split()[1]), body
+
+
 def test_an_unexpected_error_is_a_500_and_the_connection_stays_open() -> None:
     """Starlette re-raises after its last-resort 500 and uvicorn then drops the keep-alive
-    connection; the shared middleware answers instead, so the next request on it works."""
-    with serve_app(_app()) as url, httpx.Client(base_url=url) as client:
-        first = client.get("/boom")
-        assert first.status_code == 500
-        assert first.json()["code"] == "internal_error"
-        assert "limits service" in first.json()["detail"]
-        second = client.post("/json", json=[1, 2])  # same pooled connection
-        assert second.json() == 2
+    connection; the shared middleware answers instead, so the next request on it works.
+    A raw socket: an HTTP client would quietly reconnect and hide the drop."""
+    with serve_app(_app()) as url:
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(b"GET /boom HTTP/1.1\r\nHost: limits\r\n\r\n")
+            status, body = _read_response(sock)
+            assert status == 500
+            assert orjson.loads(body)["code"] == "internal_error"
+            assert b"limits service" in body
+            sock.sendall(
+                b"POST /json HTTP/1.1\r\nHost: limits\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 5\r\n\r\n[1,2]"
+            )
+            assert _read_response(sock) == (200, b"2")  # same connection
 
 
 def test_gunzip_bounded_unpacks_within_the_limit_and_stops_past_it() -> None:
