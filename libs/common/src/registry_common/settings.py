@@ -96,6 +96,14 @@ class RuntimeSettings(BaseSettings):
             "endpoints above are always allowed, by exact origin."
         ),
     )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description=(
+            "Request body ceiling of every route but uploads (JSON bodies), in bytes, enforced "
+            "while the body streams in: larger bodies get 413 before they are parsed."
+        ),
+    )
     internal_token: str | None = Field(
         default=None,
         description=(

@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from registry_auth.service import AuthService, Identity
+from registry_common.http import USER_HEADER, user_from_header
 
 
 class Credentials(BaseModel):
@@ -35,7 +36,7 @@ class Permissions(BaseModel):
 
 
 Client = Annotated[str, Header(alias="X-Registry-Client")]
-CallerName = Annotated[str, Header(alias="X-Registry-User")]
+CallerName = Annotated[str, Header(alias=USER_HEADER), AfterValidator(user_from_header)]
 CallerAdmin = Annotated[bool, Header(alias="X-Registry-Admin")]
 
 

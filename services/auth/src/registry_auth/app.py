@@ -19,6 +19,7 @@ from registry_auth.tokens import load_or_create_secret
 from registry_auth.users import check_password
 from registry_common.errors import RegistryError
 from registry_common.http import build_service_app
+from registry_common.limits import BodyLimits
 from registry_common.service import ServiceKit
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -58,6 +59,7 @@ def create_app(settings: AuthSettings, *, clock: Clock = utc_now, **overrides: A
         internal_token=settings.runtime.internal_token,
         title="registry auth service",
         lifespan=lifespan,
+        body_limits=BodyLimits.internal(settings.runtime.max_body_bytes),
     )
     app.include_router(build_router(service))
     app.include_router(kit.health_router())

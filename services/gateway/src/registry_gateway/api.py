@@ -13,17 +13,16 @@ from fastapi import (
     APIRouter,
     Body,
     Depends,
-    File,
-    Form,
     Path,
     Query,
     Request,
     Response,
-    UploadFile,
 )
 from fastapi.responses import JSONResponse
+from pydantic import BeforeValidator
 
-from registry_common.errors import BadRequest
+from registry_common.errors import BadRequest, PayloadTooLarge
+from registry_common.http import StrictJSONRoute
 from registry_gateway.downloads import serve_blob
 from registry_gateway.extensions import (
     PasswordChange,
@@ -77,6 +76,9 @@ def responses(*codes: int, **extra: dict[str, Any]) -> dict[int | str, dict[str,
 
 IdPath = Annotated[str, Path(pattern=r"^[a-zA-Z0-9\-]+$", description="artifact id")]
 TypePath = Annotated[ArtifactType, Path(description="Artifact type")]
+TraceIdPath = Annotated[
+    str, Path(pattern=r"^[0-9a-f]{32}$", description="A trace id: 32 lowercase hex digits.")
+]
 
 
 ENUMERATE_OK: dict[str, Any] = {
@@ -87,6 +89,42 @@ ENUMERATE_OK: dict[str, Any] = {
             "schema": {"$ref": "#/components/schemas/EnumerateOffset"},
         }
     },
+}
+
+
+# How many queries one POST /artifacts may hold before any is validated: far above what the
+# catalog answers (INGEST_MAX_QUERIES, 413 there), low enough that a body of tiny queries at the
+# size ceiling is refused before tens of thousands of them are validated and forwarded.
+MAX_QUERIES_PARSED = 1000
+
+
+def _few_queries(value: Any) -> Any:
+    if isinstance(value, list) and len(value) > MAX_QUERIES_PARSED:
+        raise PayloadTooLarge(
+            f"The body holds {len(value)} queries; at most {MAX_QUERIES_PARSED} are read in "
+            "one request. Split it."
+        )
+    return value
+
+
+# POST /artifact/{type}/upload's body as the document shows it (the route reads the raw stream).
+UPLOAD_FORM: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary", "description": "The zip."},
+                        "name": {"type": "string", "description": "The artifact's name."},
+                        "version": {"type": "string", "description": "Its version."},
+                    },
+                }
+            }
+        },
+    }
 }
 
 
@@ -105,7 +143,7 @@ def _base(request: Request) -> str:
 
 
 def build_router(service: GatewayService) -> APIRouter:
-    router = APIRouter()
+    router = APIRouter(route_class=StrictJSONRoute)
 
     # ------------------------------------------------------------------ health and tracks
     @router.get(
@@ -157,8 +195,10 @@ def build_router(service: GatewayService) -> APIRouter:
         summary="One request's spans across every service, as a tree (extension; admin).",
         responses=responses(400, 401, 403, 404),
     )
-    async def health_trace(caller: Annotated[Caller, require("admin")], trace_id: str) -> Any:
-        return await service.health_document(f"/internal/traces/{trace_id}", {})
+    async def health_trace(
+        caller: Annotated[Caller, require("admin")], trace_id: TraceIdPath
+    ) -> Any:
+        return await service.trace(trace_id)
 
     @router.get(
         "/health/logs",
@@ -314,7 +354,7 @@ def build_router(service: GatewayService) -> APIRouter:
     )
     async def list_artifacts(
         caller: Annotated[Caller, require("search")],
-        queries: Annotated[list[ArtifactQuery], Body()],
+        queries: Annotated[list[ArtifactQuery], BeforeValidator(_few_queries), Body()],
         response: Response,
         offset: Annotated[str | None, Query(description="Pagination offset.")] = None,
     ) -> Any:
@@ -430,17 +470,24 @@ def build_router(service: GatewayService) -> APIRouter:
             "`name` and `version`. Same outcomes as registering from a URL."
         ),
         responses=responses(400, 403, 413, 424, 429),
+        openapi_extra=UPLOAD_FORM,
     )
     async def upload_artifact(
         caller: Annotated[Caller, require("upload", limit="ingest")],
         request: Request,
         artifact_type: TypePath,
-        file: Annotated[UploadFile, File(description="The zip.")],
-        name: Annotated[str | None, Form()] = None,
-        version: Annotated[str | None, Form()] = None,
     ) -> Any:
+        # The form is not parsed here: its bytes stream on to ingest as they arrive (counted
+        # against the upload ceiling), after the caller was authenticated. Parsing it here
+        # would spool the whole zip to disk once more, before any check, for every caller.
+        content_type = request.headers.get("content-type", "")
+        if not content_type.lower().startswith("multipart/form-data"):
+            raise BadRequest(
+                "Send the zip as a multipart/form-data form with a `file` field (and optional "
+                "`name` and `version` fields)."
+            )
         status, artifact = await service.upload(
-            artifact_type, file.filename or "upload.zip", file.file, name, version, caller
+            artifact_type, content_type, request.stream(), caller
         )
         return JSONResponse(_public(request, artifact), status_code=status)
 

@@ -10,6 +10,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from registry_common.blobs import BlobStore, create_blob_store
 from registry_common.http import build_service_app
+from registry_common.limits import BodyLimits
 from registry_common.telemetry import service_tracer_provider
 from registry_gateway.api import build_router
 from registry_gateway.artifact_details import build_details_router
@@ -23,6 +24,8 @@ from registry_gateway.service import GatewayService
 from registry_gateway.webui import locate_ui_dir, mount_web_ui
 
 SPEC_VERSION = "3.4.7"
+# The one route whose body may be large: a zip upload (multipart).
+UPLOAD_PATH_PATTERN = r"/artifact/[^/]+/upload"
 
 
 def create_app(
@@ -61,6 +64,9 @@ def create_app(
         version=SPEC_VERSION,
         description="The registry's public API (the customer's OpenAPI contract, plus extensions).",
         lifespan=lifespan,
+        body_limits=BodyLimits.of(
+            runtime.max_body_bytes, [(UPLOAD_PATH_PATTERN, settings.max_upload_bytes)]
+        ),
     )
     app.state.settings = settings
     app.state.clients = the_clients

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
+from registry_common.http import StrictJSONRoute
 from registry_gateway.schemas import ArtifactType
 from registry_gateway.security import Caller, require
 from registry_gateway.service import GatewayService
@@ -71,7 +72,7 @@ def details_from(artifact: dict[str, Any]) -> ArtifactDetails:
 
 
 def build_details_router(service: GatewayService) -> APIRouter:
-    router = APIRouter()
+    router = APIRouter(route_class=StrictJSONRoute)
 
     @router.get(
         "/artifacts/{artifact_type}/{id}/details",

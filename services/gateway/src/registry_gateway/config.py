@@ -30,6 +30,15 @@ class GatewaySettings(BaseSettings):
             "the bytes through the gateway."
         ),
     )
+    max_upload_bytes: int = Field(
+        default=2 * 1024**3 + 1024**2,
+        ge=1024,
+        description=(
+            "Request body ceiling of POST /artifact/{type}/upload (the whole multipart form), "
+            "enforced while it streams in: 413 before anything is spooled past it. The zip "
+            "itself is then held to INGEST_MAX_UPLOAD_BYTES."
+        ),
+    )
     planned_tracks: tuple[str, ...] = Field(
         default=TRACKS, description="What GET /tracks lists (the spec's exact strings)."
     )

@@ -9,6 +9,8 @@ from pydantic import BaseModel, Field
 from registry_gateway.schemas import User, UserAuthenticationInfo
 
 Permission = Literal["upload", "search", "download"]
+# Three permissions exist; a few repeats are harmless, 100,000 of them are a cost to validate.
+MAX_PERMISSIONS = 16
 
 
 class UserRegistration(BaseModel):
@@ -17,7 +19,9 @@ class UserRegistration(BaseModel):
     user: User
     secret: UserAuthenticationInfo
     permissions: list[Permission] = Field(
-        default_factory=list, description="Any of upload, search, download (admins hold all)."
+        default_factory=list,
+        max_length=MAX_PERMISSIONS,
+        description="Any of upload, search, download (admins hold all).",
     )
 
 
@@ -29,7 +33,7 @@ class PasswordChange(BaseModel):
 
 
 class UserPermissions(BaseModel):
-    permissions: list[Permission] = Field(default_factory=list)
+    permissions: list[Permission] = Field(default_factory=list, max_length=MAX_PERMISSIONS)
     is_admin: bool = False
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Header, Request
 
-from registry_common.errors import PermissionDenied
+from registry_common.errors import AuthenticationFailed, PermissionDenied
 from registry_gateway.client_address import client_address
 
 Permission = Literal["upload", "search", "download", "admin"]
@@ -26,6 +26,7 @@ class Caller:
 
 
 async def current_caller(request: Request, x_authorization: AuthHeader = None) -> Caller:
+    check_token_shape(x_authorization)
     clients = request.app.state.clients
     response = await clients.auth.post(
         "/internal/tokens/spend", headers={AUTH_HEADER: x_authorization or ""}
@@ -58,3 +59,17 @@ def caller_address(request: Request) -> str | None:
 
 
 ClientAddress = Annotated[str | None, Depends(caller_address)]
+
+
+# A token the registry issued is "bearer " + a JWT: printable ASCII, a few hundred characters.
+MAX_TOKEN_CHARS = 4096
+
+
+def check_token_shape(value: str | None) -> None:
+    """Refuse (403, as for any invalid token) a header no token of ours can be: non-ASCII or
+    control characters would otherwise fail later, in the internal call that carries it."""
+    if value and (len(value) > MAX_TOKEN_CHARS or not all(" " <= ch <= "~" for ch in value)):
+        raise AuthenticationFailed(
+            "The X-Authorization token is malformed (a token is printable ASCII); "
+            "sign in again with PUT /authenticate."
+        )

@@ -17,6 +17,7 @@ from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
 from registry_common.http import ServiceClient, build_service_app
+from registry_common.limits import BodyLimits
 from registry_common.service import ServiceKit
 from registry_common.settings import RuntimeSettings
 from registry_common.telemetry import SPAN_HUB, SpanHub, add_log_sink, remove_log_sink
@@ -33,7 +34,7 @@ from registry_health.components import ComponentsBuilder, Thresholds
 from registry_health.config import HealthSettings
 from registry_health.feed import HealthFeed
 from registry_health.handlers import build_handlers
-from registry_health.otlp import TelemetryReceiver
+from registry_health.otlp import MAX_BODY_BYTES, TelemetryReceiver
 from registry_health.telemetry_store import (
     Clock,
     LogStore,
@@ -169,6 +170,11 @@ def create_app(
         internal_token=runtime.internal_token,
         title="registry health service",
         lifespan=lifespan,
+        # OTLP export batches may be larger than a JSON request (they are capped again
+        # after gunzip, see otlp.py).
+        body_limits=BodyLimits.internal(
+            runtime.max_body_bytes, [(r"/internal/otlp/v1/.*", MAX_BODY_BYTES)]
+        ),
     )
     app.include_router(kit.health_router())
     app.include_router(build_router(feed))

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from registry_common.blobs import BlobStore, create_blob_store
 from registry_common.http import build_service_app
+from registry_common.limits import BodyLimits
 from registry_common.service import ServiceKit
 from registry_ingest.api import build_router
 from registry_ingest.audit import AuditTrail
@@ -67,8 +68,13 @@ def create_app(
         internal_token=runtime.internal_token,
         title="registry ingest service",
         lifespan=lifespan,
+        # The zip plus the form's few fields; the zip itself is held to max_upload_bytes.
+        body_limits=BodyLimits.internal(
+            runtime.max_body_bytes,
+            [(r"/internal/artifacts/[^/]+/upload", settings.max_upload_bytes + 1024**2)],
+        ),
     )
-    app.include_router(build_router(service, reader, settings.max_upload_bytes))
+    app.include_router(build_router(service, reader))
     app.include_router(kit.health_router())
     app.state.kit = kit
     app.state.service = service

@@ -45,3 +45,12 @@ class IngestSettings(BaseSettings):
     max_upload_bytes: int = Field(default=2 * 1024**3, ge=1)
     max_upload_files: int = Field(default=10_000, ge=1)
     max_upload_uncompressed_bytes: int = Field(default=8 * 1024**3, ge=1)
+    max_upload_ratio: float = Field(
+        default=100.0,
+        gt=1,
+        description=(
+            "Largest compression ratio of an uploaded zip and of each of its entries (a zip "
+            "bomb, or an honest zip of zeros, is refused with 413); what unpacks to 1 MiB or "
+            "less is exempt."
+        ),
+    )

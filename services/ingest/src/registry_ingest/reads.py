@@ -235,11 +235,20 @@ def _version_matches(row: ArtifactRow, predicates: list[tuple[NameQuery, Any]]) 
     return False
 
 
+# The offset is a position in the catalog, compared with a 64-bit integer column.
+MAX_OFFSET = 2**63 - 1
+
+
 def _parse_offset(offset: str | None) -> int:
     if offset is None or offset == "":
         return 0
-    if not offset.isdigit():
-        raise BadRequest("The offset must be the value of a previous response's offset header.")
+    # ASCII digits only (str.isdigit also accepts "²", which int() refuses), and at most 19 of
+    # them before int() runs: a 4,300-digit string would hit Python's int conversion limit.
+    if not (offset.isascii() and offset.isdigit()) or len(offset) > 19 or int(offset) > MAX_OFFSET:
+        raise BadRequest(
+            "The offset must be the value of a previous response's offset header "
+            f"(a whole number from 0 to {MAX_OFFSET})."
+        )
     return int(offset)
 
 

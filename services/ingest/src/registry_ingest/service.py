@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from registry_common.blobs import BlobStore
 from registry_common.bus import EventBus
@@ -109,7 +109,7 @@ class IngestService:
     async def register_upload(
         self,
         artifact_type: str,
-        zip_path: Path,
+        zip_path: Path | BinaryIO,
         filename: str,
         name: str | None,
         actor: Actor | None,
@@ -119,6 +119,7 @@ class IngestService:
             max_bytes=self._settings.max_upload_bytes,
             max_files=self._settings.max_upload_files,
             max_uncompressed_bytes=self._settings.max_upload_uncompressed_bytes,
+            max_ratio=self._settings.max_upload_ratio,
         )
 
         async def fetch(workdir: Path) -> FetchedSource:

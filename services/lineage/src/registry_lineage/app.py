@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from registry_common.http import build_service_app
+from registry_common.limits import BodyLimits
 from registry_common.service import ServiceKit
 from registry_lineage.api import build_router
 from registry_lineage.config import LineageSettings
@@ -43,6 +44,7 @@ def create_app(settings: LineageSettings, **overrides: Any) -> FastAPI:
         internal_token=settings.runtime.internal_token,
         title="registry lineage service",
         lifespan=lifespan,
+        body_limits=BodyLimits.internal(settings.runtime.max_body_bytes),
     )
     app.include_router(build_router(service))
     app.include_router(kit.health_router())

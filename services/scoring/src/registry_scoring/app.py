@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from registry_common.blobs import BlobStore, create_blob_store
 from registry_common.http import build_service_app
+from registry_common.limits import BodyLimits
 from registry_common.sandbox import (
     Isolation,
     RemoteSandbox,
@@ -92,6 +93,7 @@ def create_app(
         internal_token=runtime.internal_token,
         title="registry scoring service",
         lifespan=lifespan,
+        body_limits=BodyLimits.internal(runtime.max_body_bytes),
     )
     app.include_router(build_router(service))
     app.include_router(kit.health_router())
