@@ -249,7 +249,18 @@ class IngestService:
     async def record_rating(self, event: ArtifactScored) -> None:
         row = await self._catalog.get(event.artifact.id, visible_only=False)
         if row is None:
-            return  # deleted while it was being rated
+            return  # deleted while it was being rated (or never known): nothing to rate
+        recorded = (row.details.get("rating") or {}).get("rated_at")
+        if isinstance(recorded, str) and datetime.fromisoformat(recorded) > event.occurred_at:
+            # Ratings arrive in any order (retries, redrives): an older one must not replace
+            # the newer verdict (e.g. the previous revision's, or before a tree re-score).
+            self._log.info(
+                "ingest.rating.stale",
+                artifact_id=row.id,
+                rated_at=event.occurred_at.isoformat(),
+                recorded=recorded,
+            )
+            return
         failing = failing_metrics(event.rating) if event.rating is not None else ["rating"]
         vetted = event.error is None and not failing
         net = event.rating.get("net_score") if event.rating else None
