@@ -123,6 +123,7 @@ class SnsSqsBus:
         self._topic_arns: dict[str, str] = {}
         self._account_arn: str | None = None  # managed topology: who we are, asked once
         self._queues: dict[str, _Queues] = {}
+        self._others: dict[str, _Queues] = {}  # other processes' queues (health reads them)
         self._provisioned: dict[str, frozenset[str]] = {}
         self._pollers: dict[str, asyncio.Task[None]] = {}
         self._in_flight = 0
@@ -233,7 +234,7 @@ class SnsSqsBus:
             depth: dict[str, int] = {}
             dead: dict[str, int] = {}
             for consumer in names:
-                queues = self._queues.get(consumer) or await self._lookup_queues(consumer)
+                queues = await self._find_queues(consumer)
                 if queues is None:
                     continue
                 depth[consumer] = await self._count(queues.url, "ApproximateNumberOfMessages")
@@ -524,13 +525,22 @@ class SnsSqsBus:
     async def _count(self, url: str, name: str) -> int:
         return (await self._counts(url, (name,)))[0]
 
+    async def _find_queues(self, consumer: str) -> _Queues | None:
+        """This process's queues, or another consumer's looked up once (names are fixed)."""
+        queues = self._queues.get(consumer) or self._others.get(consumer)
+        if queues is None:
+            queues = await self._lookup_queues(consumer)
+            if queues is not None:
+                self._others[consumer] = queues
+        return queues
+
     async def _queues_of(self, consumer: str) -> _Queues:
         """Any consumer's queues under this prefix (the health service reads the others')."""
         if not _CONSUMER_NAME.match(consumer):
             raise BadRequest(
                 f"{consumer!r} is not a consumer name (lower-case letters, digits and dashes)."
             )
-        queues = self._queues.get(consumer) or await self._lookup_queues(consumer)
+        queues = await self._find_queues(consumer)
         if queues is None:
             raise NotFound(
                 f"No event consumer {consumer!r}: queue {self.queue_name(consumer)!r} or its "
