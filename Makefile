@@ -64,7 +64,7 @@ run-distributed: install ui
 
 lint: install
 	$(UV) run --frozen ruff check .
-	$(UV) run --frozen ruff format --check libs services tests deploy
+	$(UV) run --frozen ruff format --check libs services tests deploy scripts
 
 typecheck: install
 	$(UV) run --frozen mypy $(PACKAGES)
