@@ -18,11 +18,12 @@ UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html u
               ui/vite.config.ts ui/tsconfig.json ui/tsconfig.node.json
 APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: help install run test lint typecheck unit ui ui-unit ui-test ui-screenshots chromium \
-        sandbox-tools deploy-check graphviz threat-model
+.PHONY: help install run run-distributed test lint typecheck unit ui ui-unit ui-test \
+        ui-screenshots chromium sandbox-tools deploy-check graphviz threat-model
 
 help:
 	@echo "make run   - start the whole registry on http://127.0.0.1:$(PORT) (embedded defaults)"
+	@echo "make run-distributed - the production topology on this machine (emulator, PostgreSQL, six processes)"
 	@echo "make test  - lint, type-check and run the full test suite with coverage"
 	@echo "make ui    - build the web UI (ui/dist), served by the registry at /ui/"
 	@echo "make ui-test / ui-screenshots - browser tests; the latter also writes docs/ui/*.png"
@@ -81,9 +82,12 @@ ui-screenshots: install ui chromium
 run: install ui sandbox-tools
 	PORT=$(PORT) REGISTRY_DATA_DIR=$(REGISTRY_DATA_DIR) $(UV) run --frozen python -m registry_gateway.embedded
 
+run-distributed: install ui sandbox-tools
+	$(UV) run --frozen python -m scripts.run_distributed --port $(PORT)
+
 lint: install
 	$(UV) run --frozen ruff check .
-	$(UV) run --frozen ruff format --check libs services tests deploy
+	$(UV) run --frozen ruff format --check libs services tests deploy scripts
 
 typecheck: install
 	$(UV) run --frozen mypy $(PACKAGES)

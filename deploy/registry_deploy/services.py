@@ -10,6 +10,7 @@ table: a service accepts connections only from the services that call it.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from aws_cdk import Aws, Duration, Fn, RemovalPolicy, Size
@@ -360,6 +361,8 @@ class RegistryServices(Construct):
             env["HEALTH_VERSION"] = self.platform.image_tag
             # The feed's own figures (statuses, queue depths) as CloudWatch metrics too.
             env["HEALTH_CLOUDWATCH_METRICS"] = "true"
+            # Whose queues the feed reports and whose dead letters an admin may redrive.
+            env["HEALTH_BUS_CONSUMERS"] = json.dumps(sorted(self.platform.bus.queues))
         env |= config.extra_env.get(spec.name, {})
         return env
 
@@ -562,6 +565,22 @@ def task_statements(
         )
 
     if spec.name == "health":
+        # The feed reports every consumer's queue and dead-letter depth; an admin lists
+        # dead letters (receive, then release) and redrives them (send to the consumer's
+        # queue, delete from its DLQ). Nothing else: no consuming of other queues.
+        queues = [bus.queues[name].queue_arn for name in sorted(bus.queues)]
+        dlqs = [bus.dead_letter_queues[name].queue_arn for name in sorted(bus.queues)]
+        statements += [
+            iam.PolicyStatement(
+                actions=["sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+                resources=queues + dlqs,
+            ),
+            iam.PolicyStatement(
+                actions=["sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:DeleteMessage"],
+                resources=dlqs,
+            ),
+            iam.PolicyStatement(actions=["sqs:SendMessage"], resources=queues),
+        ]
         # registry_health.cloudwatch publishes the feed's figures (PutMetricData has no
         # resource-level permissions; the condition pins the namespace).
         statements.append(

@@ -222,16 +222,25 @@ def test_publish_rights_follow_the_topology(registry: dict[str, Any]) -> None:
 
 
 def test_each_service_reads_only_its_own_queue(registry: dict[str, Any]) -> None:
+    every_queue = {cfn.queue_id(registry, f"registry-{c}") for c in CONSUMERS}
+    every_dlq = {cfn.queue_id(registry, f"registry-{c}-dlq") for c in CONSUMERS}
     for spec in SERVICES:
         grants = cfn.grants(registry, cfn.task_role(registry, spec.name))
         received = {cfn.ref_id(r) for r in grants.get("sqs:ReceiveMessage", [])}
         deleted = {cfn.ref_id(r) for r in grants.get("sqs:DeleteMessage", [])}
         own = {cfn.queue_id(registry, f"registry-{spec.name}")} if spec.consumes else set()
-        assert received == own
-        assert deleted == own
         sent = {cfn.ref_id(r) for r in grants.get("sqs:SendMessage", [])}
         own_dlq = {cfn.queue_id(registry, f"registry-{spec.name}-dlq")} if spec.consumes else set()
-        assert sent == own_dlq
+        if spec.name == "health":
+            # Besides its own queue: every DLQ, to list and redrive dead letters (receive,
+            # release, delete), and every queue, to send the redriven ones back.
+            assert received == own | every_dlq
+            assert deleted == own | every_dlq
+            assert sent == own_dlq | every_queue
+        else:
+            assert received == own
+            assert deleted == own
+            assert sent == own_dlq
         # REGISTRY_BUS_PROVISION=false: the topology is the stack's; no role may change it.
         for action in (
             "sns:CreateTopic",
@@ -565,14 +574,50 @@ def test_alarms_watch_5xx_rate_latency_and_dead_letters(registry: dict[str, Any]
     for consumer in CONSUMERS:
         dead = found[f"registry-{consumer.capitalize()}DeadLetters"]
         assert dead["MetricName"] == "ApproximateNumberOfMessagesVisible"
-        assert dead["Threshold"] == 0
-        assert dead["ComparisonOperator"] == "GreaterThanThreshold"
+        assert dead["Namespace"] == "AWS/SQS"
+        # Fires on the first dead letter.
+        assert dead["Threshold"] == 1
+        assert dead["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+        assert dead["EvaluationPeriods"] == 1
+        assert dead["TreatMissingData"] == "notBreaching"
         queue = dead["Dimensions"][0]["Value"]
         assert queue == {
             "Fn::GetAtt": [cfn.queue_id(registry, f"registry-{consumer}-dlq"), "QueueName"]
         }
+        assert "/health/dead-letters/redrive" in json.dumps(dead["AlarmDescription"])
     (alarm_topic, _) = cfn.one(registry, "AWS::SNS::Topic", TopicName="registry-alarms")
     assert all(a["AlarmActions"] == [{"Ref": alarm_topic}] for a in found.values())
+
+
+def test_one_dead_letter_alarm_per_dead_letter_queue(registry: dict[str, Any]) -> None:
+    dlqs = {
+        logical_id
+        for logical_id, queue in cfn.resources(registry, "AWS::SQS::Queue").items()
+        if str(queue["Properties"].get("QueueName", "")).endswith("-dlq")
+    }
+    assert len(dlqs) == len(CONSUMERS)
+    watched = [
+        cfn.ref_id(alarm["Dimensions"][0]["Value"])
+        for alarm in alarms(registry).values()
+        if alarm.get("MetricName") == "ApproximateNumberOfMessagesVisible"
+        and alarm["AlarmName"].endswith("DeadLetters")
+    ]
+    assert sorted(watched) == sorted(dlqs)  # each DLQ exactly once
+
+
+def test_health_reads_every_queue_and_redrives_into_consumer_queues_only(
+    registry: dict[str, Any],
+) -> None:
+    grants = cfn.grants(registry, cfn.task_role(registry, "health"))
+    every_queue = {cfn.queue_id(registry, f"registry-{c}") for c in CONSUMERS}
+    every_dlq = {cfn.queue_id(registry, f"registry-{c}-dlq") for c in CONSUMERS}
+    for action in ("sqs:GetQueueAttributes", "sqs:GetQueueUrl"):
+        assert {cfn.ref_id(r) for r in grants[action]} == every_queue | every_dlq
+    assert {cfn.ref_id(r) for r in grants["sqs:ChangeMessageVisibility"]} == (
+        every_dlq | {cfn.queue_id(registry, "registry-health")}
+    )
+    health = {e["Name"]: e["Value"] for e in cfn.container(registry, "health")["Environment"]}
+    assert json.loads(health["HEALTH_BUS_CONSUMERS"]) == sorted(CONSUMERS)
 
 
 def test_budget_notifies_the_alarm_topic(registry: dict[str, Any]) -> None:

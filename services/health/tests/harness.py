@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,7 +86,7 @@ class FakeBus:
         if self.unreachable:
             raise ComponentUnavailable("event bus", "ConnectError")
 
-    async def stats(self) -> BusStats:
+    async def stats(self, consumers: Collection[str] = ()) -> BusStats:
         await self.check()
         return self.stats_value
 

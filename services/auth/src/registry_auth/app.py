@@ -45,7 +45,7 @@ def create_app(settings: AuthSettings, *, clock: Clock = utc_now, **overrides: A
         initial_admin_password=_initial_admin_password(settings),
     )
     for event_cls, handler in build_handlers(service, kit.log).items():
-        kit.bus.subscribe("auth", event_cls, handler)
+        kit.subscribe(event_cls, handler)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

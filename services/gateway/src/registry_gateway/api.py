@@ -25,7 +25,10 @@ from registry_common.errors import BadRequest, PayloadTooLarge
 from registry_common.http import StrictJSONRoute
 from registry_gateway.downloads import serve_blob
 from registry_gateway.extensions import (
+    DeadLetterQueues,
     PasswordChange,
+    RedriveRequest,
+    RedriveResult,
     UserInfo,
     UserPermissions,
     UserRegistration,
@@ -241,6 +244,37 @@ def build_router(service: GatewayService) -> APIRouter:
         if service_name is not None:
             params["service"] = service_name
         return await service.health_document("/internal/requests", params)
+
+    @router.get(
+        "/health/dead-letters",
+        response_model=DeadLetterQueues,
+        summary="Each event queue's depth and dead letters (extension; admin).",
+        responses=responses(400, 401, 403, 404),
+    )
+    async def health_dead_letters(
+        caller: Annotated[Caller, require("admin")],
+        consumer: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    ) -> Any:
+        params: dict[str, Any] = {"limit": limit}
+        if consumer:
+            params["consumer"] = consumer
+        return await service.health_document("/internal/dead-letters", params)
+
+    @router.post(
+        "/health/dead-letters/redrive",
+        response_model=RedriveResult,
+        summary="Send dead letters back to their consumer's queue (extension; admin).",
+        description="Fix the cause first: a redriven event that fails again is dead-lettered "
+        "again after the same number of attempts. Repeating a redrive is safe.",
+        responses=responses(400, 401, 403, 404),
+    )
+    async def health_redrive(
+        caller: Annotated[Caller, require("admin")], body: RedriveRequest
+    ) -> Any:
+        return await service.health_action(
+            "/internal/dead-letters/redrive", body.model_dump(exclude_none=True)
+        )
 
     @router.get(
         "/tracks",

@@ -192,6 +192,10 @@ class GatewayService:
         response = await self._clients.health.get(path, params=params)
         return response.json()
 
+    async def health_action(self, path: str, body: dict[str, Any]) -> Any:
+        response = await self._clients.health.post(path, json=body)
+        return response.json()
+
     async def license_check(self, artifact_id: str, github_url: str) -> dict[str, Any]:
         await self.get("model", artifact_id)  # 404 unless it is a visible model
 

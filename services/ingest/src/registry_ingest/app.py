@@ -51,7 +51,7 @@ def create_app(
     service = IngestService(settings, catalog, store, kit.bus, source_fetcher, audit, kit.log)
     reader = CatalogReader(settings, catalog, store, kit.bus, audit)
     for event_cls, handler in build_handlers(service).items():
-        kit.bus.subscribe("ingest", event_cls, handler)
+        kit.subscribe(event_cls, handler)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

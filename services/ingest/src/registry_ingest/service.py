@@ -250,7 +250,18 @@ class IngestService:
     async def record_rating(self, event: ArtifactScored) -> None:
         row = await self._catalog.get(event.artifact.id, visible_only=False)
         if row is None:
-            return  # deleted while it was being rated
+            return  # deleted while it was being rated (or never known): nothing to rate
+        recorded = _instant((row.details.get("rating") or {}).get("rated_at"))
+        if recorded is not None and recorded > event.occurred_at:
+            # Ratings arrive in any order (retries, redrives): an older one must not replace
+            # the newer verdict (e.g. the previous revision's, or before a tree re-score).
+            self._log.info(
+                "ingest.rating.stale",
+                artifact_id=row.id,
+                rated_at=event.occurred_at.isoformat(),
+                recorded=recorded.isoformat(),
+            )
+            return
         failing = failing_metrics(event.rating) if event.rating is not None else ["rating"]
         vetted = event.error is None and not failing
         net = event.rating.get("net_score") if event.rating else None
@@ -440,3 +451,14 @@ def _is_public_hf_model(row: ArtifactRow) -> bool:
 
 def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) else None
+
+
+def _instant(value: Any) -> datetime | None:
+    """A stored ISO timestamp as an aware datetime (naive ones are UTC); None if absent."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)

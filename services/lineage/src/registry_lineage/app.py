@@ -24,14 +24,14 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def create_app(settings: LineageSettings, **overrides: Any) -> FastAPI:
     kit = ServiceKit.build("lineage", settings.runtime, **overrides)
     service = LineageService(
-        LineageStore(kit.db),
+        LineageStore(kit.db, kit.ledger),
         kit.log,
         github_api_url=settings.runtime.github_api_url,
         github_token=settings.runtime.github_token,
         outbound=settings.runtime.outbound_policy(),
     )
     for event_cls, handler in build_handlers(service, kit.log).items():
-        kit.bus.subscribe("lineage", event_cls, handler)
+        kit.subscribe(event_cls, handler)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

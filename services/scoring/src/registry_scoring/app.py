@@ -56,7 +56,7 @@ def create_app(
 ) -> FastAPI:
     runtime = settings.runtime
     kit = ServiceKit.build("scoring", runtime, **overrides)
-    store = RatingStore(kit.db)
+    store = RatingStore(kit.db, kit.ledger)
     the_blobs = blobs or create_blob_store(runtime, tracer_provider=kit.tracer_provider)
 
     async def parents_net_scores(references: Sequence[str]) -> Mapping[str, float]:
@@ -75,7 +75,7 @@ def create_app(
         settings, store, the_blobs, kit.bus, context, kit.log, sandbox=build_sandbox(settings)
     )
     for event_cls, handler in build_handlers(service, kit.log).items():
-        kit.bus.subscribe("scoring", event_cls, handler)
+        kit.subscribe(event_cls, handler)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
