@@ -30,6 +30,7 @@ from registry_common.events import (
     ArtifactUploaded,
     Event,
 )
+from registry_common.internal_token import generate_internal_token, internal_token_headers
 from registry_common.settings import RuntimeSettings
 
 pytestmark = pytest.mark.integration
@@ -70,7 +71,11 @@ class World:
         app = _build(name, runtime)
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url=f"http://{name}") as client:
+            async with httpx.AsyncClient(
+                transport=transport,
+                base_url=f"http://{name}",
+                headers=internal_token_headers(runtime.internal_token),
+            ) as client:
                 client.app = app  # type: ignore[attr-defined]
                 yield client
         # A long poll cancelled at stop may still be open at the emulator for up to
@@ -108,6 +113,7 @@ async def world(tmp_path: Path, aws_endpoint: str) -> AsyncIterator[World]:
         telemetry_exporter="none",
         hf_endpoint="http://127.0.0.1:9",  # nothing answers: no test reaches a hub
         github_api_url="http://127.0.0.1:9",
+        internal_token=generate_internal_token(),  # internal routes refuse calls without it
     )
     the_world = World(runtime)
     await the_world.publisher.start()
