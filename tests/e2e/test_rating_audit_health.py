@@ -1,5 +1,5 @@
 """The real scoring pipeline, the audit trail, license checks and the health feed, end to
-end through the gateway of an embedded registry on the fake hubs."""
+end through the gateway, in both topologies, on the fake hubs."""
 
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.fakes.github import FakeGitHub
-from tests.fakes.hub import FakeHub
-from tests.harness.registry import DEFAULT_ADMIN, RunningRegistry, embedded
+from tests.harness.registry import DEFAULT_ADMIN, RunningRegistry
+from tests.harness.topology import REAL_SCORER, Topology, topology
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -28,14 +27,21 @@ RATING_FIELDS = set(
 
 
 @pytest.fixture(scope="module")
-def registry(
-    tmp_path_factory: pytest.TempPathFactory, fake_hub: FakeHub, fake_github: FakeGitHub
-) -> Iterator[RunningRegistry]:
-    with embedded(
-        tmp_path_factory.mktemp("rating") / "registry",
-        runtime={"hf_endpoint": fake_hub.url, "github_api_url": fake_github.url},
-    ) as running:
+def rating_topology(topology_kind: str, request: pytest.FixtureRequest) -> Iterator[Topology]:
+    with topology(topology_kind, REAL_SCORER, request) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def registry(rating_topology: Topology) -> RunningRegistry:
+    """One registry for the module: the tests read the rating of one model (`bert`)."""
+    return rating_topology.shared()
+
+
+@pytest.fixture(autouse=True)
+def _invariant(rating_topology: Topology, request: pytest.FixtureRequest) -> Iterator[None]:
+    with rating_topology.checked(request):
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +150,11 @@ def test_trace_lookup_and_logs_for_operations_staff(admin: httpx.Client, bert: s
     trace = admin.get(f"/health/traces/{trace_id}")
     assert trace.status_code == 200, trace.text
     # The database queries of the request are child spans (token check, rating read).
-    queries = [s for s in trace.json()["spans"] if s["attributes"].get("db.system") == "sqlite"]
+    queries = [
+        s
+        for s in trace.json()["spans"]
+        if s["attributes"].get("db.system") in {"sqlite", "postgresql"}
+    ]
     assert queries
     assert all(s["parent_span_id"] is not None and s["kind"] == "client" for s in queries)
     logs = admin.get("/health/logs", params={"trace_id": trace_id, "sinceMinutes": 60})
@@ -187,11 +197,17 @@ def test_a_parent_rated_later_rescores_its_childs_tree(admin: httpx.Client) -> N
     }
 
 
+@pytest.mark.expected_failures({"status": 503}, {"event": "http.error.server"})
 def test_a_stopped_blob_store_turns_critical_and_recovers(
-    admin: httpx.Client, registry: RunningRegistry
+    admin: httpx.Client, registry: RunningRegistry, topology_kind: str
 ) -> None:
     """R13/R24: the feed reports a real outage, requests that need the component fail with a
     503 naming it (nothing half-written), and everything returns to ok once it is back."""
+    if topology_kind == "distributed":
+        # Embedded only: the outage is made by moving the blob directory away; S3 lives in
+        # the emulator process with SNS/SQS, so stopping it would cut the bus too (the bus
+        # outage has its own distributed test, test_bus_outage.py).
+        pytest.skip("the blob store outage is staged on the embedded store's directory")
     import shutil
     import time
 
