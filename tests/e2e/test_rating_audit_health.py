@@ -3,6 +3,7 @@ end through the gateway, in both topologies, on the fake hubs."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -160,9 +161,16 @@ def test_trace_lookup_and_logs_for_operations_staff(admin: httpx.Client, bert: s
     logs = admin.get("/health/logs", params={"trace_id": trace_id, "sinceMinutes": 60})
     assert logs.status_code == 200
     assert logs.json()["filters"]["since_minutes"] == 60
-    recent = admin.get("/health/requests", params={"service": "gateway", "limit": 500})
-    assert recent.status_code == 200, recent.text
-    assert trace_id in {r["trace_id"] for r in recent.json()["requests"]}
+    # Distributed, the gateway's spans reach the health service in batches: poll.
+    deadline = time.monotonic() + 15
+    while True:
+        recent = admin.get("/health/requests", params={"service": "gateway", "limit": 500})
+        assert recent.status_code == 200, recent.text
+        seen = {r["trace_id"] for r in recent.json()["requests"]}
+        if trace_id in seen or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert trace_id in seen
     assert admin.get("/health/requests", params={"minStatus": 600}).status_code == 400
     summary = admin.get("/health/summary")
     assert summary.status_code == 200
@@ -172,7 +180,6 @@ def test_trace_lookup_and_logs_for_operations_staff(admin: httpx.Client, bert: s
 def test_a_parent_rated_later_rescores_its_childs_tree(admin: httpx.Client) -> None:
     """The child is registered first (its parent unknown: tree_score is its own net score);
     registering the parent re-scores the child's tree_score and net_score."""
-    import time
 
     child = admin.post("/artifact/model", json={"url": f"{HF}/lineage-lab/minilm-imdb-sentiment"})
     assert child.status_code == 201, child.text
@@ -209,7 +216,6 @@ def test_a_stopped_blob_store_turns_critical_and_recovers(
         # outage has its own distributed test, test_bus_outage.py).
         pytest.skip("the blob store outage is staged on the embedded store's directory")
     import shutil
-    import time
 
     def blob_status() -> str:
         document = admin.get("/health/components", params={"windowMinutes": 5}).json()
