@@ -199,7 +199,17 @@ class DistributedRegistry(RunningRegistry):
         for url in sqs.list_queues(QueueNamePrefix=self.env["REGISTRY_BUS_PREFIX"]).get(
             "QueueUrls", []
         ):
-            sqs.purge_queue(QueueUrl=url)
+            # PurgeQueue is allowed once a minute per queue: receive and delete instead.
+            while messages := sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+            ).get("Messages", []):
+                sqs.delete_message_batch(
+                    QueueUrl=url,
+                    Entries=[
+                        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                        for i, m in enumerate(messages)
+                    ],
+                )
 
     def violations(self, expected: Sequence[Mapping[str, Any]] = ()) -> list[str]:
         """Everything since the previous call that breaks the invariant: a queue not drained
