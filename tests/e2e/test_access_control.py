@@ -78,7 +78,7 @@ def _login(client: httpx.Client, name: str, password: str = PASSWORD) -> str:
 
 @pytest.fixture(scope="module")
 def access(topology_kind: str, request: pytest.FixtureRequest) -> Iterator[Topology]:
-    with topology(topology_kind, ACCESS, request) as running:
+    with topology(topology_kind, ACCESS, request, pooled=False) as running:
         yield running
 
 

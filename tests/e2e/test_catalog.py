@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.harness.registry import RunningRegistry
-from tests.harness.topology import RATED_BY_DOUBLE, Setup, Topology, topology
+from tests.harness.topology import Setup, Topology, topology
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -23,26 +23,20 @@ BERT = "https://huggingface.co/google-bert/bert-base-uncased"
 WHISPER_CODE = "https://github.com/openai/whisper.git"
 
 
-CATALOG = RATED_BY_DOUBLE
-# The gate's two outcomes share one registry: it refuses the audience classifier (every
-# metric 0.2), takes the rest (0.9), and never rates minilm-base (accepted as 202 after the
-# wait, which is long enough for the double's rating to cross the distributed bus).
-GATE = Setup(
-    settings={"ingest": {"gate_enabled": True, "rating_wait_seconds": 8}},
-    ratings={"audience": 0.2, "minilm-base": None, "": 0.9},
+# The scoring double rates models with chosen values, so both outcomes of the gate show in
+# one registry: it refuses the audience classifier (every metric 0.2), takes the rest (0.8),
+# and never rates minilm-base (accepted as 202 after the wait, which is long enough for the
+# double's rating to cross the distributed bus). Enumerate pages hold 5 (the paging test).
+CATALOG = Setup(
+    settings={"ingest": {"page_size": 5, "rating_wait_seconds": 8, "gate_enabled": True}},
+    ratings={"audience": 0.2, "minilm-base": None, "": 0.8},
 )
 UNRATED_MODEL = "https://huggingface.co/lineage-lab/minilm-base"
 
 
 @pytest.fixture(scope="module")
 def catalog(topology_kind: str, request: pytest.FixtureRequest) -> Iterator[Topology]:
-    with topology(topology_kind, CATALOG, request) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def gate(topology_kind: str, request: pytest.FixtureRequest) -> Iterator[Topology]:
-    with topology(topology_kind, GATE, request, pooled=False) as running:
+    with topology(topology_kind, CATALOG, request, pooled=False) as running:
         yield running
 
 
@@ -302,24 +296,20 @@ def test_upload_an_internal_model_and_download_50_mb_verified(admin: httpx.Clien
 
 
 def test_gate_on_refuses_disqualified_models_and_keeps_nothing(
-    gate: Topology, request: pytest.FixtureRequest
+    registry: RunningRegistry, admin: httpx.Client
 ) -> None:
-    with gate.fresh(request) as registry, registry.admin() as admin:
-        refused = create(admin, "model", "https://huggingface.co/parvk11/audience_classifier_model")
-        assert refused.status_code == 424, refused.text
-        assert "net_score" in refused.json()["detail"]
-        assert admin.post("/artifacts", json=[{"name": "*"}]).json() == []
-        assert registry.blob_keys() == []
-        assert create(admin, "model", BERT).status_code == 201
+    refused = create(admin, "model", "https://huggingface.co/parvk11/audience_classifier_model")
+    assert refused.status_code == 424, refused.text
+    assert "net_score" in refused.json()["detail"]
+    assert admin.post("/artifacts", json=[{"name": "*"}]).json() == []
+    assert registry.blob_keys() == []
+    assert create(admin, "model", BERT).status_code == 201
 
 
-def test_unrated_models_are_accepted_as_202_and_stay_invisible(
-    gate: Topology, request: pytest.FixtureRequest
-) -> None:
-    with gate.fresh(request) as registry, registry.admin() as admin:
-        response = create(admin, "model", UNRATED_MODEL)
-        assert response.status_code == 202
-        artifact_id = response.json()["metadata"]["id"]
-        assert admin.get(f"/artifacts/model/{artifact_id}").status_code == 404
-        # Datasets and code need no rating: visible at once.
-        assert create(admin, "code", WHISPER_CODE).status_code == 201
+def test_unrated_models_are_accepted_as_202_and_stay_invisible(admin: httpx.Client) -> None:
+    response = create(admin, "model", UNRATED_MODEL)
+    assert response.status_code == 202
+    artifact_id = response.json()["metadata"]["id"]
+    assert admin.get(f"/artifacts/model/{artifact_id}").status_code == 404
+    # Datasets and code need no rating: visible at once.
+    assert create(admin, "code", WHISPER_CODE).status_code == 201

@@ -1,5 +1,5 @@
 """Lineage and dependency cost end to end through the gateway, in both topologies, on the
-fake hubs' fixtures (models rated by the scoring double: the graph, not the scores)."""
+fake hubs' fixtures, with the real scorer rating every model."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.harness.registry import RunningRegistry
-from tests.harness.topology import RATED_BY_DOUBLE, Topology, topology
+from tests.harness.topology import REAL_SCORER, Topology, topology
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -19,7 +19,7 @@ HF = "https://huggingface.co"
 
 @pytest.fixture(scope="module")
 def lineage_topology(topology_kind: str, request: pytest.FixtureRequest) -> Iterator[Topology]:
-    with topology(topology_kind, RATED_BY_DOUBLE, request) as running:
+    with topology(topology_kind, REAL_SCORER, request) as running:
         yield running
 
 

@@ -148,14 +148,20 @@ def test_health_components_follow_the_spec(admin: httpx.Client, bert: str) -> No
 def test_trace_lookup_and_logs_for_operations_staff(admin: httpx.Client, bert: str) -> None:
     rated = admin.get(f"/artifact/model/{bert}/rate")
     trace_id = rated.headers["X-Trace-Id"]
-    trace = admin.get(f"/health/traces/{trace_id}")
-    assert trace.status_code == 200, trace.text
     # The database queries of the request are child spans (token check, rating read).
-    queries = [
-        s
-        for s in trace.json()["spans"]
-        if s["attributes"].get("db.system") in {"sqlite", "postgresql"}
-    ]
+    # Distributed, each process exports its spans in batches: poll until they are in.
+    deadline = time.monotonic() + 15
+    while True:
+        trace = admin.get(f"/health/traces/{trace_id}")
+        queries = [
+            s
+            for s in (trace.json()["spans"] if trace.status_code == 200 else [])
+            if s["attributes"].get("db.system") in {"sqlite", "postgresql"}
+        ]
+        if queries or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert trace.status_code == 200, trace.text
     assert queries
     assert all(s["parent_span_id"] is not None and s["kind"] == "client" for s in queries)
     logs = admin.get("/health/logs", params={"trace_id": trace_id, "sinceMinutes": 60})

@@ -331,9 +331,18 @@ def distributed(
     try:
         moto_port = free_port()
         processes["aws-emulator"] = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)],
+            [
+                sys.executable,
+                "-m",
+                "tests.harness.aws_emulator",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                str(moto_port),
+            ],
             stdout=(log_dir / "moto.out").open("wb"),
             stderr=subprocess.STDOUT,
+            cwd=REPO_ROOT,
         )
         aws_url = f"http://127.0.0.1:{moto_port}"
         _wait_until_up(f"{aws_url}/moto-api/", processes["aws-emulator"], "moto", {})

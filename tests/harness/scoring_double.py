@@ -125,7 +125,7 @@ def scoring_double(
 
 def _from_environment() -> FastAPI:
     table = orjson.loads(os.environ.get(RATINGS_ENV, '{"": 0.8}'))
-    return scoring_double(rate_by_url(table))(RuntimeSettings())
+    return scoring_double(rate_by_url(table))(RuntimeSettings(), None)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -73,13 +72,8 @@ def expected_failures(request: pytest.FixtureRequest) -> list[Mapping[str, Any]]
     ]
 
 
-# Setups several modules share (one distributed topology each, reused across modules).
+# The setup several modules share (one distributed topology, reused across modules).
 REAL_SCORER = Setup()
-# The scoring double rates every model 0.8; enumerate pages hold 5 (the paging test); a
-# create waits up to 10 s for its rating.
-RATED_BY_DOUBLE = Setup(
-    settings={"ingest": {"page_size": 5, "rating_wait_seconds": 10}}, ratings={"": 0.8}
-)
 
 
 class DistributedPool:
@@ -150,7 +144,7 @@ class Topology:
     def distributed(self) -> bool:
         return self.kind == "distributed"
 
-    def _start(self, stack: ExitStack, directory: Path) -> RunningRegistry:
+    def _start(self, stack: ExitStack) -> RunningRegistry:
         hub, github = self._hub, self._github
         if self._pool is not None:
             if not self._pooled:
@@ -172,7 +166,7 @@ class Topology:
         )
         return stack.enter_context(
             embedded(
-                directory / "registry",
+                self._directories.mktemp("embedded") / "registry",
                 runtime={"hf_endpoint": hub.url, "github_api_url": github.url},
                 settings=settings,
                 factories=factories,
@@ -182,7 +176,7 @@ class Topology:
     def shared(self) -> RunningRegistry:
         """The registry of this topology for the whole module (started on first use)."""
         if self._shared is None:
-            self._shared = self._start(self._stack, self._directories.mktemp(self.kind))
+            self._shared = self._start(self._stack)
         return self._shared
 
     @contextmanager
@@ -201,7 +195,7 @@ class Topology:
         distributed one after a reset (and checked afterwards)."""
         if not self.distributed:
             with ExitStack() as stack:
-                yield self._start(stack, self._directories.mktemp(self.kind))
+                yield self._start(stack)
             return
         registry = self.shared()
         assert isinstance(registry, DistributedRegistry)
