@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -11,10 +12,28 @@ import pytest
 
 from tests.harness.distributed import DistributedRegistry
 from tests.harness.registry import DEFAULT_PASSWORD
+from tests.harness.topology import REAL_SCORER, DistributedPool, expected_failures
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 CONSUMERS = ("auth", "scoring", "lineage", "health")
+
+
+@pytest.fixture(scope="module")
+def distributed_registry(distributed_pool: DistributedPool) -> DistributedRegistry:
+    """The pool's topology with the real scorer (shared with the other modules that use it),
+    emptied for this module."""
+    registry = distributed_pool.get(REAL_SCORER)
+    registry.reset()
+    return registry
+
+
+@pytest.fixture(autouse=True)
+def _invariant(
+    distributed_registry: DistributedRegistry, request: pytest.FixtureRequest
+) -> Iterator[None]:
+    with distributed_registry.checked(expected_failures(request)):
+        yield
 
 
 def test_reset_event_crosses_processes_with_its_trace_id(

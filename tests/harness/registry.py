@@ -54,6 +54,17 @@ class RunningRegistry:
         """A client that sends the default admin's token on every request."""
         return self.client(headers={"X-Authorization": self.admin_token()})
 
+    def blob_keys(self, prefix: str = "artifacts/") -> list[str]:
+        """Keys of the objects in the blob store under `prefix` (here: files on disk)."""
+        root = self.data_dir / "blobs"
+        if not (root / prefix).exists():
+            return []
+        return sorted(
+            path.relative_to(root).as_posix()
+            for path in (root / prefix).rglob("*")
+            if path.is_file()
+        )
+
 
 class _ThreadedServer(uvicorn.Server):
     def install_signal_handlers(self) -> None:  # the test runner owns signals

@@ -88,11 +88,15 @@ class RatingStore:
         wanted = sorted({r for r in references if r})
         if not wanted:
             return []
+        # The ids in a subquery, not DISTINCT over whole rows: PostgreSQL has no equality
+        # operator for the JSON columns (rating, parents), so `SELECT DISTINCT` over the row
+        # fails there ("could not identify an equality operator for type json") while SQLite
+        # accepts it. A child naming two of `references` still comes back once.
+        children = select(ParentLinkRow.child_id).where(ParentLinkRow.parent_ref.in_(wanted))
         statement = (
             select(RatingRow)
-            .join(ParentLinkRow, ParentLinkRow.child_id == RatingRow.artifact_id)
-            .where(ParentLinkRow.parent_ref.in_(wanted))
-            .distinct()
+            .where(RatingRow.artifact_id.in_(children))
+            .order_by(RatingRow.artifact_id)
         )
         async with database_errors(), self._sessions() as session:
             return list((await session.execute(statement)).scalars())
