@@ -165,3 +165,64 @@ async def test_not_sensitive_models_are_neither_checked_nor_recorded(
     assert described["sensitive"] is False
     assert described["program"] == "process.exit(1)"
     assert described["updated_by"] == "bob"
+
+
+NODE24 = Path(__file__).resolve().parents[3] / ".tools/node24/node_modules/.bin/node"
+CONNECT = r"""
+const net = require('net');
+const socket = net.connect(Number(process.env.PORT_TO_TRY), '127.0.0.1');
+socket.on('connect', () => { console.log('reached the host'); process.exit(0); });
+socket.on('error', (e) => { console.log('no network: ' + e.code); process.exit(4); });
+"""
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(not NODE24.exists(), reason="needs `make node24` (Node.js 24 from npm)")
+async def test_network_none_keeps_a_real_monitor_off_the_hosts_loopback(tmp_path: Path) -> None:
+    """With INGEST_MONITOR_NETWORK=none a real node monitor, in the real sandbox, cannot
+    reach a listener on the host's loopback, and the download is refused with its words."""
+    import asyncio
+
+    from registry_ingest.app import build_sandbox
+
+    seen: list[bool] = []
+
+    async def on_connect(_r: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        seen.append(True)
+        writer.close()
+
+    server = await asyncio.start_server(on_connect, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'ingest.sqlite3'}")
+    await run_migrations(engine, MIGRATIONS, version_table="alembic_ingest")
+    sessions = session_factory(engine)
+    settings = IngestSettings(
+        runtime=RuntimeSettings(data_dir=tmp_path / "data"),
+        monitor_network="none",
+        monitor_wall_seconds=10,
+    )
+    blobs = LocalBlobStore(tmp_path / "blobs")
+    info = await blobs.put("artifacts/1234/r1/full.zip", ZIP)
+    sensitive = SensitiveModels(
+        settings,
+        MonitorStore(sessions),
+        AuditTrail(sessions),
+        blobs,
+        build_sandbox(settings),
+        structlog.get_logger(),
+    )
+    row = _model()
+    # The port reaches the program as its source text: the environment is the sandbox's own.
+    await sensitive.set(
+        row, True, CONNECT.replace("process.env.PORT_TO_TRY", str(port)), Actor("alice")
+    )
+    try:
+        with pytest.raises(RegistryError) as refused:
+            await sensitive.check_download(row, "full", info, Actor("bob"), None)
+    finally:
+        server.close()
+        await server.wait_closed()
+        await engine.dispose()
+    assert refused.value.status == 403
+    assert "no network" in refused.value.message
+    assert seen == []
