@@ -1,4 +1,4 @@
-"""The sandbox runner: untrusted programs (card demos, later download monitors) run in a task
+"""The sandbox runner: untrusted programs (card demos, download monitors) run in a task
 of their own, never beside the services' secrets (docs/security/sandbox.md).
 
 Fargate allows neither privileged containers nor user namespaces, so the namespace wall the
@@ -6,8 +6,9 @@ registry builds on a host (bubblewrap) is not available there; a container in th
 task would share that task's role and the secrets injected into it. Instead:
 
 * its own task definition, with **no secrets** and a task role with **no permissions**;
-* its own security group: it accepts connections only from the scoring service, on the
-  runner's port, and may connect only to HTTPS (the Hugging Face Hub), so neither the
+* its own security group: it accepts connections only from the scoring service (card demos)
+  and the ingest service (download monitors of sensitive models), on the runner's port, and
+  may connect only to HTTPS (the Hugging Face Hub, a customer's audit server), so neither the
   database, nor the other services, nor the task metadata of another task is reachable;
 * inside, ``python -m registry_common.sandbox`` runs each program under a separate uid
   (``setpriv``; the container starts as root for that and only that), with resource limits,
@@ -30,8 +31,11 @@ from registry_deploy.storage import retention
 from registry_deploy.topology import SERVICE_PORT
 
 NAME = "sandbox"
-CALLERS = ("scoring",)  # the services that run programs in it
-IMAGE_OF = "scoring"  # its image: the scoring image holds the demos' Python and libraries
+CALLERS = ("scoring", "ingest")  # the services that run programs in it
+# Its image: the scoring image holds the demos' Python and libraries, and Node.js 24 (npm's
+# `node` package) at NODE24 for the download monitors.
+IMAGE_OF = "scoring"
+NODE24 = "/opt/node24/bin/node"
 CPU = 1024
 MEMORY_MIB = 4096  # two programs at once, 2 GiB of address space each
 # Capabilities the runner keeps (as root, before a program drops them all): switching to the
@@ -67,11 +71,13 @@ class SandboxRunner(Construct):
             self,
             "sandbox-sg",
             vpc=vpc,
-            description="registry sandbox: untrusted programs; in from scoring, out to HTTPS",
+            description=(
+                "registry sandbox: untrusted programs; in from scoring and ingest, out to HTTPS"
+            ),
             allow_all_outbound=False,
         )
         self.security_group.add_egress_rule(
-            ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS: the Hugging Face Hub"
+            ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS: the Hugging Face Hub, audit servers"
         )
         for name, group in callers.items():
             group.connections.allow_to(

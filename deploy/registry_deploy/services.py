@@ -30,6 +30,7 @@ from registry_deploy.database_roles import DatabaseRoles
 from registry_deploy.messaging import EventBus
 from registry_deploy.sandbox import CALLERS as SANDBOX_CALLERS
 from registry_deploy.sandbox import NAME as SANDBOX_NAME
+from registry_deploy.sandbox import NODE24 as SANDBOX_NODE24
 from registry_deploy.sandbox import SandboxRunner
 from registry_deploy.storage import (
     DATABASE_NAME,
@@ -353,8 +354,12 @@ class RegistryServices(Construct):
             env["GATEWAY_TRUSTED_PROXIES"] = self.platform.vpc.vpc_cidr_block
             env["GATEWAY_DOWNLOAD_REDIRECT"] = "true" if config.download_redirect else "false"
         if spec.name in SANDBOX_CALLERS:
-            # Card demos run in the sandbox task (deploy/registry_deploy/sandbox.py).
+            # Card demos and download monitors run in the sandbox task
+            # (deploy/registry_deploy/sandbox.py).
             env[f"{spec.name.upper()}_SANDBOX_URL"] = self.url_of(SANDBOX_NAME)
+        if spec.name == "ingest":
+            # The monitors' node is the runner image's, not this image's.
+            env["INGEST_MONITOR_NODE"] = SANDBOX_NODE24
         if spec.name == "health":
             env |= {f"HEALTH_{peer.upper()}_URL": self.url_of(peer) for peer in spec.calls}
             env["HEALTH_PUBLIC_URL"] = self.public_url

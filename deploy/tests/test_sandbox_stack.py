@@ -36,11 +36,14 @@ def test_the_sandbox_task_role_grants_nothing(registry: dict[str, Any]) -> None:
         assert cfn.task_role(registry, name) != role
 
 
-def test_only_scoring_reaches_the_sandbox_and_it_reaches_only_https(
+def test_only_scoring_and_ingest_reach_the_sandbox_and_it_reaches_only_https(
     registry: dict[str, Any],
 ) -> None:
     group = _sandbox_group(registry)
-    assert ingress_sources(registry, group) == {(group_of(registry, "scoring"), 8000)}
+    assert ingress_sources(registry, group) == {
+        (group_of(registry, "scoring"), 8000),
+        (group_of(registry, "ingest"), 8000),
+    }
     egress = cfn.props(registry, group)["SecurityGroupEgress"]
     assert [(rule["CidrIp"], rule["IpProtocol"], rule["FromPort"]) for rule in egress] == [
         ("0.0.0.0/0", "tcp", 443)
@@ -71,10 +74,13 @@ def test_the_runner_gives_each_program_its_own_uid(registry: dict[str, Any]) -> 
     assert service["ServiceRegistries"], "reachable by name through Cloud Map"
 
 
-def test_scoring_sends_card_demos_to_the_sandbox(registry: dict[str, Any]) -> None:
+def test_scoring_and_ingest_send_their_programs_to_the_sandbox(registry: dict[str, Any]) -> None:
     scoring = {e["Name"]: e["Value"] for e in cfn.container(registry, "scoring")["Environment"]}
     assert scoring["SCORING_SANDBOX_URL"] == "http://sandbox.registry.internal:8000"
-    others = ("gateway", "auth", "ingest", "lineage", "health")
+    ingest = {e["Name"]: e["Value"] for e in cfn.container(registry, "ingest")["Environment"]}
+    assert ingest["INGEST_SANDBOX_URL"] == "http://sandbox.registry.internal:8000"
+    assert ingest["INGEST_MONITOR_NODE"] == "/opt/node24/bin/node"
+    others = ("gateway", "auth", "lineage", "health")
     for name in others:
         env = {e["Name"] for e in cfn.container(registry, name)["Environment"]}
         assert not {n for n in env if n.endswith("_SANDBOX_URL")}, name

@@ -168,3 +168,37 @@ export interface ArtifactDetails {
   updated_at: string | null;
   rating: RatingVerdict | null;
 }
+
+/** Extension (R19): one download attempt of a sensitive model and the monitor's verdict. */
+export interface DownloadAttempt {
+  user: string;
+  date: string;
+  part: string;
+  client: string | null;
+  verdict: "allowed" | "refused" | "failed" | "timed_out";
+  /** false: the model had no program, the download was recorded but not checked. */
+  monitored: boolean;
+  exit_code: number | null;
+  output: string;
+  message: string;
+  duration_seconds: number | null;
+}
+
+/** Extension GET/PUT/DELETE /artifacts/model/{id}/monitor (R18). */
+export interface Monitor {
+  sensitive: boolean;
+  program: string | null;
+  updated_by: string | null;
+  updated_at: string | null;
+  /** The newest monitored attempt; only for the uploader and admins. */
+  last_outcome: DownloadAttempt | null;
+}
+
+/** Extension GET /artifacts/model/{id}/downloads: newest first. */
+export interface DownloadHistory {
+  items: DownloadAttempt[];
+  offset: number;
+  limit: number;
+  total: number;
+  next_offset: number | null;
+}

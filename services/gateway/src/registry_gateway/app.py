@@ -20,6 +20,7 @@ from registry_gateway.openapi_doc import install_openapi
 from registry_gateway.rate_limits import RateLimits
 from registry_gateway.schemas import SPEC_SCHEMA_TYPES
 from registry_gateway.security import AUTH_HEADER
+from registry_gateway.sensitive_models import build_sensitive_router
 from registry_gateway.service import GatewayService
 from registry_gateway.webui import locate_ui_dir, mount_web_ui
 
@@ -75,6 +76,7 @@ def create_app(
     service = GatewayService(the_clients)
     app.include_router(build_router(service))
     app.include_router(build_details_router(service))
+    app.include_router(build_sensitive_router(the_clients))
 
     # The served document is the contract: no 422s, every spec component, and
     # X-Authorization required (the route answers a missing one with 403 itself).

@@ -12,12 +12,21 @@ from fastapi import FastAPI
 from registry_common.blobs import BlobStore, create_blob_store
 from registry_common.http import build_service_app
 from registry_common.limits import BodyLimits
+from registry_common.sandbox import (
+    Isolation,
+    SandboxOptions,
+    SandboxRunner,
+    configured_sandbox,
+)
 from registry_common.service import ServiceKit
 from registry_ingest.api import build_router
 from registry_ingest.audit import AuditTrail
 from registry_ingest.catalog import Catalog
 from registry_ingest.config import IngestSettings
 from registry_ingest.handlers import build_handlers
+from registry_ingest.monitor_api import build_monitor_router
+from registry_ingest.monitor_store import MonitorStore
+from registry_ingest.monitors import SensitiveModels
 from registry_ingest.reads import CatalogReader
 from registry_ingest.service import IngestService
 from registry_ingest.sources.fetcher import SourceFetcher
@@ -25,11 +34,31 @@ from registry_ingest.sources.fetcher import SourceFetcher
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def build_sandbox(settings: IngestSettings) -> SandboxRunner:
+    """The wall download monitors run behind: the runner service when configured (AWS), else
+    a local sandbox that hides the data directory and configuration."""
+    hidden = (str(settings.runtime.data_dir.resolve()), *settings.sandbox_hidden_paths)
+    return configured_sandbox(
+        settings.sandbox_url,
+        SandboxOptions(
+            isolation=(
+                "auto"
+                if settings.sandbox_isolation == "auto"
+                else Isolation(settings.sandbox_isolation)
+            ),
+            user=settings.sandbox_user,
+            hidden_paths=hidden,
+            allow_weak_isolation=settings.sandbox_allow_weak_isolation,
+        ),
+    )
+
+
 def create_app(
     settings: IngestSettings,
     *,
     blobs: BlobStore | None = None,
     fetcher: SourceFetcher | None = None,
+    sandbox: SandboxRunner | None = None,
     **overrides: Any,
 ) -> FastAPI:
     runtime = settings.runtime
@@ -48,8 +77,14 @@ def create_app(
         outbound=runtime.outbound_policy(),
     )
     audit = AuditTrail(kit.db)
-    service = IngestService(settings, catalog, store, kit.bus, source_fetcher, audit, kit.log)
-    reader = CatalogReader(settings, catalog, store, kit.bus, audit)
+    monitors = MonitorStore(kit.db)
+    service = IngestService(
+        settings, catalog, store, kit.bus, source_fetcher, audit, kit.log, monitors=monitors
+    )
+    sensitive = SensitiveModels(
+        settings, monitors, audit, store, sandbox or build_sandbox(settings), kit.log
+    )
+    reader = CatalogReader(settings, catalog, store, kit.bus, audit, sensitive)
     for event_cls, handler in build_handlers(service).items():
         kit.subscribe(event_cls, handler)
 
@@ -75,6 +110,7 @@ def create_app(
         ),
     )
     app.include_router(build_router(service, reader))
+    app.include_router(build_monitor_router(reader, sensitive))
     app.include_router(kit.health_router())
     app.state.kit = kit
     app.state.service = service

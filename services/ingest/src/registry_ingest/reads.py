@@ -16,6 +16,7 @@ from registry_common.telemetry import inject_trace_context
 from registry_ingest.audit import Actor, AuditTrail
 from registry_ingest.catalog import Catalog, NameQuery
 from registry_ingest.config import IngestSettings
+from registry_ingest.monitors import SensitiveModels
 from registry_ingest.search import compile_search
 from registry_ingest.storage import PARTS, part_key
 from registry_ingest.tables import ArtifactRow
@@ -78,8 +79,10 @@ class CatalogReader:
         blobs: BlobStore,
         bus: EventBus,
         audit: AuditTrail,
+        sensitive: SensitiveModels | None = None,
     ) -> None:
         self._audit = audit
+        self._sensitive = sensitive
         self._settings = settings
         self._catalog = catalog
         self._blobs = blobs
@@ -182,6 +185,9 @@ class CatalogReader:
             raise BadRequest(f"Unknown part {part!r}; choose one of {', '.join(PARTS)}.")
         row = await self.get(artifact_type, artifact_id)
         info = await self._blobs.stat(part_key(row.id, row.revision, part))
+        if self._sensitive is not None:
+            # Every download route asks here first: a sensitive model's monitor decides.
+            await self._sensitive.check_download(row, part, info, actor, client)
         await self._audit.record(row, "DOWNLOAD", actor)
         await self._bus.publish(
             ArtifactDownloaded(

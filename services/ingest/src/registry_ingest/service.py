@@ -35,6 +35,7 @@ from registry_ingest.catalog import PENDING, READY, REJECTED, Catalog, Duplicate
 from registry_ingest.config import IngestSettings
 from registry_ingest.gate import failing_metrics
 from registry_ingest.ids import new_artifact_id
+from registry_ingest.monitor_store import MonitorStore
 from registry_ingest.sources.fetcher import SourceFetcher
 from registry_ingest.sources.model import FetchedSource
 from registry_ingest.sources.upload import UploadLimits
@@ -76,8 +77,10 @@ class IngestService:
         fetcher: SourceFetcher,
         audit: AuditTrail,
         log: Any,
+        monitors: MonitorStore | None = None,
     ) -> None:
         self._audit = audit
+        self._monitors = monitors
         self._settings = settings
         self._catalog = catalog
         self._blobs = blobs
@@ -357,6 +360,8 @@ class IngestService:
         row = await self._visible(artifact_type, artifact_id)
         await self._catalog.remove(row.id)
         await self._audit.forget(row.id)
+        if self._monitors is not None:
+            await self._monitors.forget(row.id)
         await self._blobs.delete_prefix(artifact_prefix(row.id))
         await self._bus.publish(
             ArtifactDeleted(
@@ -371,6 +376,8 @@ class IngestService:
         """Empty the catalog and its blobs, then tell the other services to clear theirs."""
         await self._catalog.clear()
         await self._audit.clear()
+        if self._monitors is not None:
+            await self._monitors.clear()
         removed = await self._blobs.delete_prefix("artifacts/")
         self._log.info("ingest.reset.applied", blobs_removed=removed)
         await self._bus.publish(

@@ -14,10 +14,9 @@ from registry_common.http import build_service_app
 from registry_common.limits import BodyLimits
 from registry_common.sandbox import (
     Isolation,
-    RemoteSandbox,
-    Sandbox,
     SandboxOptions,
     SandboxRunner,
+    configured_sandbox,
 )
 from registry_common.service import ServiceKit
 from registry_scoring.api import build_router
@@ -34,10 +33,9 @@ def build_sandbox(settings: ScoringSettings) -> SandboxRunner:
     """The wall card demos run behind: the runner service when one is configured (AWS), else
     a local sandbox that hides the data directory and configuration (the level is probed on
     the first run, not here)."""
-    if settings.sandbox_url:
-        return RemoteSandbox(settings.sandbox_url)
     hidden = (str(settings.runtime.data_dir.resolve()), *settings.sandbox_hidden_paths)
-    return Sandbox(
+    return configured_sandbox(
+        settings.sandbox_url,
         SandboxOptions(
             isolation=(
                 "auto"
@@ -47,7 +45,7 @@ def build_sandbox(settings: ScoringSettings) -> SandboxRunner:
             user=settings.sandbox_user,
             hidden_paths=hidden,
             allow_weak_isolation=settings.sandbox_allow_weak_isolation,
-        )
+        ),
     )
 
 

@@ -19,6 +19,7 @@ import { LicenseSection } from "./LicenseSection";
 import { LineageSection, nodeInfo } from "./LineageSection";
 import { RatingSection } from "./RatingSection";
 import { Section } from "./Section";
+import { DownloadHistorySection, MonitorSection } from "./SensitiveSection";
 
 const TYPE_WORDS: Record<ArtifactType, string> = { model: "Model", dataset: "Dataset", code: "Code" };
 
@@ -60,6 +61,8 @@ const SECTIONS = [
   { id: "cost", label: "Cost", models: false },
   { id: "license", label: "License check", models: true },
   { id: "downloads", label: "Downloads", models: false },
+  { id: "monitor", label: "Sensitive model", models: true },
+  { id: "download-history", label: "Download history", models: true },
   { id: "audit", label: "Audit trail", models: false },
   { id: "delete", label: "Delete", models: false },
 ];
@@ -112,6 +115,14 @@ function Loaded({ artifact }: { artifact: Artifact }) {
         name={name}
         bundleBytes={details.status === "ok" ? details.data.bundle_bytes : null}
       />
+      {isModel ? <MonitorSection id={id} name={name} /> : null}
+      {isModel ? (
+        <DownloadHistorySection
+          id={id}
+          name={name}
+          uploader={details.status === "ok" ? details.data.uploader : details.status === "error" ? null : undefined}
+        />
+      ) : null}
       <AuditSection type={type} id={id} name={name} />
       {can("upload") ? <DeleteSection type={type} id={id} name={name} /> : null}
     </>

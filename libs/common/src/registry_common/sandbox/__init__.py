@@ -20,7 +20,7 @@ from .model import (
     SandboxRequest,
     SandboxResult,
 )
-from .remote import RemoteSandbox, SandboxRunner, build_runner_app
+from .remote import RemoteSandbox, SandboxRunner, build_runner_app, configured_sandbox
 from .runner import Sandbox, SandboxOptions
 
 __all__ = [
@@ -42,4 +42,5 @@ __all__ = [
     "SandboxRunner",
     "available_levels",
     "build_runner_app",
+    "configured_sandbox",
 ]

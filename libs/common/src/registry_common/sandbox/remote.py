@@ -20,7 +20,7 @@ from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, Field
 
 from .model import Isolation, Limits, Outcome, SandboxRequest, SandboxResult
-from .runner import Sandbox
+from .runner import Sandbox, SandboxOptions
 
 RUN_PATH = "/run"
 
@@ -137,6 +137,12 @@ def build_runner_app(sandbox: Sandbox, *, max_concurrent: int = 2) -> FastAPI:
         return {"status": "ok", "isolation": sandbox.isolation.value}
 
     return app
+
+
+def configured_sandbox(url: str | None, options: SandboxOptions) -> SandboxRunner:
+    """The runner service at ``url`` when one is configured (AWS: the wall is a separate
+    task), else a local sandbox with ``options``; never a local fallback for a remote one."""
+    return RemoteSandbox(url) if url else Sandbox(options)
 
 
 class RemoteSandbox:
