@@ -1,4 +1,4 @@
-"""Sensitive models in ingest, on SQLite and PostgreSQL: the tables of migration 0004, the
+"""Sensitive models in ingest, on SQLite and PostgreSQL: the tables of migration 0005, the
 history's order and pages, and how each sandbox outcome becomes a verdict and an error.
 
 The sandbox here is a stand-in that returns the outcome a test chooses (the real one, with
