@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -45,3 +47,19 @@ class IngestSettings(BaseSettings):
     max_upload_bytes: int = Field(default=2 * 1024**3, ge=1)
     max_upload_files: int = Field(default=10_000, ge=1)
     max_upload_uncompressed_bytes: int = Field(default=8 * 1024**3, ge=1)
+    unsafe_pickle_policy: Literal["record", "refuse"] = Field(
+        default="record",
+        description=(
+            "What to do with an artifact whose pickle-based files import outside the "
+            "allow-list: 'record' stores it with the verdict in its details; 'refuse' "
+            "answers 400 naming the files and imports, and stores nothing."
+        ),
+    )
+    scan_max_file_bytes: int = Field(
+        default=512 * 1024**2,
+        ge=1,
+        description="Pickle bytes read per file (per pickle inside a zip) by the weights scan.",
+    )
+    scan_budget_seconds: float = Field(
+        default=30.0, gt=0, description="Time the weights scan may take for one artifact."
+    )

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Final, Literal
 
+from registry_common.errors import BadRequest
 from registry_ingest.scanning.allowlist import ALLOWLIST_VERSION, is_dangerous, is_safe
 from registry_ingest.scanning.opcodes import BoundedReader, LimitReached, scan_stream
 from registry_ingest.sources.model import FetchedFile, human_bytes
@@ -32,6 +33,9 @@ SCANNER_VERSION: Final = f"1.0 (allow-list {ALLOWLIST_VERSION})"
 PICKLE_SUFFIXES: Final = frozenset(
     {".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".joblib", ".npy"}
 )
+# Formats that are nothing but pickle; the others (.bin, .pt, ...) are pickles only when
+# their bytes say so (a GGML .bin is not).
+PICKLE_ONLY_SUFFIXES: Final = frozenset({".pkl", ".pickle", ".joblib"})
 ARCHIVE_SUFFIXES: Final = frozenset({".zip", ".npz"})
 _ZIP_MAGIC: Final = b"PK\x03\x04"
 _NPY_MAGIC: Final = b"\x93NUMPY"
@@ -87,6 +91,21 @@ class WeightsScan:
     def summary(self) -> str:
         """`os.system in pytorch_model.bin; builtins.eval in a.pkl` for messages."""
         return "; ".join(f"{', '.join(f.imports)} in {f.path}" for f in self.unsafe_files)
+
+
+def refusal(scan: WeightsScan) -> BadRequest:
+    """The error of the `refuse` policy: names every unsafe file and its imports."""
+    return BadRequest(
+        "The artifact was refused: its pickle-based files import outside the registry's "
+        f"allow-list ({scan.summary()}), code that would run when the files are loaded. "
+        "Nothing was stored. Publish the weights as safetensors, or re-save them holding "
+        "only tensors.",
+        code="unsafe_weights",
+        details={
+            "files": [{"path": f.path, "imports": f.imports} for f in scan.unsafe_files],
+            "scanner": {"name": SCANNER_NAME, "version": SCANNER_VERSION},
+        },
+    )
 
 
 def scan_files(files: list[FetchedFile], limits: ScanLimits) -> WeightsScan:
@@ -156,7 +175,7 @@ def _scan_single(
 ) -> FileScan | None:
     imports: set[str] = set()
     try:
-        outcome = _scan_member(handle, limits, deadline, imports)
+        outcome = _scan_member(path, handle, limits, deadline, imports)
     except LimitReached as stop:
         return _judged(path, imports, not_scanned=stop.reason)
     if outcome == "not_pickle":
@@ -182,7 +201,9 @@ def _scan_zip(path: str, handle: IO[bytes], limits: ScanLimits, deadline: float)
                     continue
                 with archive.open(info) as member:
                     try:
-                        outcome = _scan_member(member, limits, deadline, member_imports)
+                        outcome = _scan_member(
+                            info.filename, member, limits, deadline, member_imports
+                        )
                     except LimitReached as stop:
                         outcome = stop.reason
                 imports |= member_imports
@@ -199,7 +220,7 @@ def _scan_zip(path: str, handle: IO[bytes], limits: ScanLimits, deadline: float)
 
 
 def _scan_member(
-    stream: IO[bytes], limits: ScanLimits, deadline: float, imports: set[str]
+    name: str, stream: IO[bytes], limits: ScanLimits, deadline: float, imports: set[str]
 ) -> str | None:
     """Scan one pickle (or .npy) stream into `imports`. Returns None when it was read to
     the end, "not_pickle" when it is no pickle at all, or why it was not fully read.
@@ -211,15 +232,18 @@ def _scan_member(
         cap_text=human_bytes(limits.max_file_bytes),
     )
     head = reader.read(len(_NPY_MAGIC))
+    claimed = head.startswith(b"\x80") or PurePosixPath(name).suffix.lower() in (
+        PICKLE_ONLY_SUFFIXES
+    )
     if head == _NPY_MAGIC:
         if not _npy_holds_objects(reader):
             return "not_pickle"  # plain numbers: numpy reads them without pickle
-        head = b""
-    scan = scan_stream(reader, head=head)
-    imports |= scan.imports
+        head, claimed = b"", True
+    scan = scan_stream(reader, head=head, into=imports)
     if scan.error is not None:
-        # A stream that fails at its first opcode cannot be unpickled either: no pickle.
-        return "not_pickle" if not scan.imports and scan.pickles == 0 else scan.error
+        # Bytes that neither claim to be a pickle nor decode as one cannot be unpickled
+        # either (a GGML .bin): not pickle-based. A broken pickle is reported.
+        return "not_pickle" if not claimed and not imports else scan.error
     return None
 
 

@@ -82,16 +82,17 @@ class StreamScan:
     error: str | None = None
 
 
-def scan_stream(reader: BoundedReader, *, head: bytes = b"") -> StreamScan:
+def scan_stream(reader: BoundedReader, *, head: bytes = b"", into: set[str]) -> StreamScan:
     """Every import of the pickles in `reader`, one after another until its end.
 
     A file may hold several pickles (legacy PyTorch files hold five, then raw tensor bytes),
     so after each STOP the next one is read if the stream goes on with a PROTO opcode. Bytes
     that do not decode after a complete pickle are data, not pickle: unpickling them would
     fail the same way, so they can import nothing. `head` holds bytes the caller already
-    read from `reader` to sniff the format. Raises LimitReached.
+    read from `reader` to sniff the format. Imports are added to `into` as they are found,
+    so they count even when LimitReached stops the scan midway.
     """
-    result = StreamScan()
+    result = StreamScan(imports=into)
     stream = _Prefixed(head, reader)
     limit: int | None = None
     while True:
