@@ -41,36 +41,64 @@ class LimitReached(Exception):
 class BoundedReader:
     """A read-only view of a stream that stops at a byte cap and at a deadline.
 
-    genops reads each opcode through `read`/`readline`, so both limits are checked often.
+    genops reads each opcode through `read`/`readline`, so the cap is checked on every read
+    and the clock every few hundred (a clock read per opcode would double the scan's cost).
+    Bytes given back with `unread` (a format sniff, a look-ahead) are read again first.
     """
+
+    _CLOCK_EVERY: Final = 512
 
     def __init__(self, raw: IO[bytes], *, max_bytes: int, deadline: float, cap_text: str) -> None:
         self._raw = raw
         self._max = max_bytes
         self._deadline = deadline
         self._cap_text = cap_text
+        self._pending = b""
+        self._calls = 0
         self.consumed = 0
+
+    def unread(self, data: bytes) -> None:
+        self._pending = data + self._pending
+
+    def read(self, size: int = -1) -> bytes:
+        if self._pending:
+            return self._from_pending(size, line=False)
+        allowed = self._max - self.consumed + 1
+        data = self._raw.read(allowed if size is None or size < 0 else min(size, allowed))
+        return self._account(data)
+
+    def readline(self, size: int = -1) -> bytes:
+        if self._pending:
+            return self._from_pending(size, line=True)
+        allowed = self._max - self.consumed + 1
+        data = self._raw.readline(allowed if size is None or size < 0 else min(size, allowed))
+        return self._account(data)
 
     def _account(self, data: bytes) -> bytes:
         self.consumed += len(data)
         if self.consumed > self._max:
             raise LimitReached(f"too large: more than {self._cap_text} of pickle data")
-        if time.monotonic() > self._deadline:
+        self._calls += 1
+        if self._calls % self._CLOCK_EVERY == 0 and time.monotonic() > self._deadline:
             raise LimitReached("the scan's time budget ran out")
         return data
 
-    def read(self, size: int = -1) -> bytes:
-        allowed = self._max - self.consumed + 1
-        size = allowed if size is None or size < 0 else min(size, allowed)
-        return self._account(self._raw.read(size))
-
-    def readline(self, size: int = -1) -> bytes:
-        allowed = self._max - self.consumed + 1
-        size = allowed if size is None or size < 0 else min(size, allowed)
-        return self._account(self._raw.readline(size))
+    def _from_pending(self, size: int | None, *, line: bool) -> bytes:
+        pending = self._pending
+        cut = pending.find(b"\n") + 1 if line else 0
+        if cut > 0:
+            out, self._pending = pending[:cut], pending[cut:]
+            return out
+        if not line and size is not None and 0 <= size <= len(pending):
+            out, self._pending = pending[:size], pending[size:]
+            return out
+        self._pending = b""
+        rest = -1 if size is None or size < 0 else size - len(pending)
+        more = self.readline(rest) if line else self.read(rest)
+        return pending + more
 
     def tell(self) -> int:
-        return self.consumed
+        return self.consumed - len(self._pending)
 
 
 @dataclass
@@ -93,12 +121,12 @@ def scan_stream(reader: BoundedReader, *, head: bytes = b"", into: set[str]) -> 
     so they count even when LimitReached stops the scan midway.
     """
     result = StreamScan(imports=into)
-    stream = _Prefixed(head, reader)
+    reader.unread(head)
     limit: int | None = None
     while True:
         try:
             # Each pickle has its own memo, as each pickle.load() starts a fresh one.
-            first_value = _scan_one(stream, {}, result.imports)
+            first_value = _scan_one(reader, {}, result.imports)
         except LimitReached:
             raise
         except Exception as exc:  # genops raises ValueError and friends on bad bytes
@@ -110,44 +138,13 @@ def scan_stream(reader: BoundedReader, *, head: bytes = b"", into: set[str]) -> 
             limit = TORCH_LEGACY_PICKLES
         if limit is not None and result.pickles >= limit:
             return result
-        leading = stream.read(1)
+        leading = reader.read(1)
         if not leading or (limit is None and leading != b"\x80"):
             return result  # the end, or raw data after the last pickle
-        stream.unread(leading)
+        reader.unread(leading)
 
 
-class _Prefixed:
-    """`reader` with bytes already read (a format sniff, a look-ahead) put back in front."""
-
-    def __init__(self, prefix: bytes, reader: BoundedReader) -> None:
-        self._prefix = prefix
-        self._reader = reader
-
-    def unread(self, data: bytes) -> None:
-        self._prefix = data + self._prefix
-
-    def read(self, size: int = -1) -> bytes:
-        if not self._prefix:
-            return self._reader.read(size)
-        if size is not None and 0 <= size <= len(self._prefix):
-            out, self._prefix = self._prefix[:size], self._prefix[size:]
-            return out
-        out, self._prefix = self._prefix, b""
-        rest = -1 if size is None or size < 0 else size - len(out)
-        return out + self._reader.read(rest)
-
-    def readline(self, size: int = -1) -> bytes:
-        if not self._prefix:
-            return self._reader.readline(size)
-        cut = self._prefix.find(b"\n")
-        if cut >= 0:
-            out, self._prefix = self._prefix[: cut + 1], self._prefix[cut + 1 :]
-            return out
-        out, self._prefix = self._prefix, b""
-        return out + self._reader.readline(size)
-
-
-def _scan_one(stream: _Prefixed, memo: dict[int, str | None], imports: set[str]) -> object:
+def _scan_one(stream: BoundedReader, memo: dict[int, str | None], imports: set[str]) -> object:
     """Read one pickle up to its STOP; add its imports. Returns the first value it pushes
     when that is an integer (the legacy PyTorch magic number), else None."""
     recent: deque[str | None] = deque(maxlen=2)  # the last two values pushed
