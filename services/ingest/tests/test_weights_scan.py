@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import pickle
+import random
 import zipfile
 from pathlib import Path
 
@@ -209,3 +210,22 @@ def test_refusal_names_files_and_imports(tmp_path: Path) -> None:
         {"path": "extra.pkl", "imports": ["builtins.eval"]},
         {"path": "pytorch_model.bin", "imports": ["os.system"]},
     ]
+
+
+def test_binary_weights_that_are_not_pickles_are_never_called_unsafe(tmp_path: Path) -> None:
+    # Quantised or compressed weights look random: now and then their first bytes decode as
+    # a few opcodes (even a STACK_GLOBAL over numbers) before failing. That is not a pickle.
+    chance = random.Random(15)
+    content = {f"shard-{i}.bin": chance.randbytes(4096) for i in range(400)}
+    scan = _scan(tmp_path, content)
+
+    assert [f.path for f in scan.files if f.status == "unsafe"] == []
+    # Only files starting with PROTO (1 in 256) claim to be pickles and are reported unreadable.
+    assert len(scan.files) < 10
+
+
+def test_a_protocol_0_pickle_followed_by_junk_is_still_unsafe(tmp_path: Path) -> None:
+    scan = _scan(tmp_path, {"model.bin": eval_pickle_protocol0() + b"\x00\x13junk" * 100})
+
+    assert scan.verdict == "unsafe"
+    assert scan.files[0].imports == ["builtins.eval"]

@@ -25,7 +25,7 @@ from typing import IO, Any, Final, Literal
 
 from registry_common.errors import BadRequest
 from registry_ingest.scanning.allowlist import ALLOWLIST_VERSION, is_dangerous, is_safe
-from registry_ingest.scanning.opcodes import BoundedReader, LimitReached, scan_stream
+from registry_ingest.scanning.opcodes import UNRESOLVED, BoundedReader, LimitReached, scan_stream
 from registry_ingest.sources.model import FetchedFile, human_bytes
 
 SCANNER_NAME: Final = "registry-pickle-opcodes"
@@ -40,6 +40,7 @@ ARCHIVE_SUFFIXES: Final = frozenset({".zip", ".npz"})
 _ZIP_MAGIC: Final = b"PK\x03\x04"
 _NPY_MAGIC: Final = b"\x93NUMPY"
 _MAX_NPY_HEADER: Final = 1024 * 1024
+_NOISE_BYTES: Final = 4096
 
 Verdict = Literal["safe", "unsafe", "not_scanned"]
 
@@ -243,8 +244,21 @@ def _scan_member(
     if scan.error is not None:
         # Bytes that neither claim to be a pickle nor decode as one cannot be unpickled
         # either (a GGML .bin): not pickle-based. A broken pickle is reported.
-        return "not_pickle" if not claimed and not imports else scan.error
+        return "not_pickle" if not claimed and _noise(imports, scan.error_at) else scan.error
+    if not claimed and scan.trailing and _noise(imports, 0):
+        return "not_pickle"  # a few bytes that happen to decode, then the real format
     return None
+
+
+def _noise(imports: set[str], error_at: int) -> bool:
+    """Whether what a failed, unclaimed stream decoded is chance, not a pickle: random bytes
+    (compressed or quantised weights) decode as a few opcodes before failing, now and then a
+    STACK_GLOBAL over non-strings, which pickle itself refuses before importing anything. A
+    named import, or an unresolved one deep in a stream, is taken seriously."""
+    unresolved_only = all(
+        name.startswith(UNRESOLVED) or name.endswith(UNRESOLVED) for name in imports
+    )
+    return unresolved_only and error_at <= _NOISE_BYTES
 
 
 def _npy_holds_objects(reader: BoundedReader) -> bool:

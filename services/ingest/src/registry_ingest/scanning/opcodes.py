@@ -108,6 +108,8 @@ class StreamScan:
     imports: set[str] = field(default_factory=set)
     pickles: int = 0
     error: str | None = None
+    error_at: int = 0  # bytes read when the error struck
+    trailing: bool = False  # bytes that are no pickle follow the last pickle
 
 
 def scan_stream(reader: BoundedReader, *, head: bytes = b"", into: set[str]) -> StreamScan:
@@ -132,6 +134,7 @@ def scan_stream(reader: BoundedReader, *, head: bytes = b"", into: set[str]) -> 
         except Exception as exc:  # genops raises ValueError and friends on bad bytes
             if result.pickles == 0:
                 result.error = f"not a readable pickle ({type(exc).__name__}: {exc})"
+                result.error_at = reader.tell()
             return result
         result.pickles += 1
         if result.pickles == 1 and first_value == TORCH_LEGACY_MAGIC:
@@ -140,6 +143,7 @@ def scan_stream(reader: BoundedReader, *, head: bytes = b"", into: set[str]) -> 
             return result
         leading = reader.read(1)
         if not leading or (limit is None and leading != b"\x80"):
+            result.trailing = bool(leading) and limit is None
             return result  # the end, or raw data after the last pickle
         reader.unread(leading)
 
