@@ -14,8 +14,14 @@ import pytest
 
 from registry_common.settings import RuntimeSettings
 from registry_ingest.config import IngestSettings
+from tests.e2e.test_outbound import _Site
 from tests.fakes.hub import FakeHub
-from tests.fakes.pickles import benign_state_dict_pickle, os_system_pickle, torch_zip_archive
+from tests.fakes.pickles import (
+    benign_state_dict_pickle,
+    os_system_pickle,
+    plain_data_pickle,
+    torch_zip_archive,
+)
 from tests.harness.registry import RunningRegistry, embedded
 from tests.harness.scoring_double import scoring_double
 
@@ -161,3 +167,50 @@ def test_the_refuse_policy_answers_400_naming_the_imports_and_stores_nothing(
         assert scan["verdict"] == "safe"
         # ... and its bundle is where the refused one's would have been.
         assert any((registry.data_dir / "blobs").rglob("*.zip"))
+
+
+def test_plain_urls_and_updates_are_scanned_and_a_refused_update_keeps_the_old_content(
+    tmp_path: Path,
+) -> None:
+    site = _Site(
+        {
+            "/clean.pkl": (200, {"Content-Type": "application/octet-stream"}, plain_data_pickle()),
+            "/model.pkl": (200, {"Content-Type": "application/octet-stream"}, os_system_pickle()),
+        }
+    )
+    try:
+        with (
+            embedded(
+                tmp_path / "urls",
+                runtime={"outbound_allow_origins": site.url},
+                settings=_ingest(unsafe_pickle_policy="refuse"),
+                factories={"scoring": scoring_double()},
+            ) as registry,
+            registry.admin() as admin,
+        ):
+            refused = admin.post("/artifact/dataset", json={"url": f"{site.url}/model.pkl"})
+            assert refused.status_code == 400, refused.text
+            assert refused.json()["code"] == "unsafe_weights"
+            assert "os.system in model.pkl" in refused.json()["detail"]
+
+            created = admin.post("/artifact/dataset", json={"url": f"{site.url}/clean.pkl"})
+            assert created.status_code == 201, created.text
+            meta = created.json()["metadata"]
+            before = _details(admin, "dataset", meta["id"])
+            assert before["weights_scan"]["verdict"] == "safe"
+            stored = sorted((registry.data_dir / "blobs").rglob("*.zip"))
+            assert stored, "the clean dataset's bundle is stored"
+
+            update = admin.put(
+                f"/artifacts/dataset/{meta['id']}",
+                json={"metadata": meta, "data": {"url": f"{site.url}/model.pkl"}},
+            )
+            assert update.status_code == 400, update.text
+            assert update.json()["code"] == "unsafe_weights"
+            after = _details(admin, "dataset", meta["id"])
+            assert after["revision"] == before["revision"] == 1
+            assert after["weights_scan"] == before["weights_scan"]
+            # No revision-2 blob was left behind.
+            assert sorted((registry.data_dir / "blobs").rglob("*.zip")) == stored
+    finally:
+        site.close()
