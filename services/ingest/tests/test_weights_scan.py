@@ -229,3 +229,26 @@ def test_a_protocol_0_pickle_followed_by_junk_is_still_unsafe(tmp_path: Path) ->
 
     assert scan.verdict == "unsafe"
     assert scan.files[0].imports == ["builtins.eval"]
+
+
+def test_a_damaged_torch_archive_still_reports_what_its_pickle_imports(tmp_path: Path) -> None:
+    # A wrong CRC does not stop loaders that never check it, so it must not stop the scan.
+    archive = bytearray(torch_zip_archive(os_system_pickle()))
+    local = archive.index(b"PK\x03\x04")
+    central = archive.index(b"PK\x01\x02")
+    archive[local + 14 : local + 18] = b"\0\0\0\0"
+    archive[central + 16 : central + 20] = b"\0\0\0\0"
+    scan = _scan(tmp_path, {"model.pt": bytes(archive)})
+
+    assert scan.verdict == "unsafe"
+    assert scan.files[0].imports == ["os.system"]
+
+
+def test_a_truncated_archive_entry_is_not_scanned(tmp_path: Path) -> None:
+    whole = torch_zip_archive(benign_state_dict_pickle())
+    cut = whole.index(b"PK\x03\x04", 4)  # the second entry: the first one's data ends before it
+    broken = whole[: cut - 40] + whole[cut:]
+    scan = _scan(tmp_path, {"model.pt": broken})
+
+    assert scan.verdict == "not_scanned"
+    assert "unreadable" in (scan.files[0].reason or "")

@@ -18,6 +18,7 @@ import ast
 import struct
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -194,20 +195,16 @@ def _scan_zip(path: str, handle: IO[bytes], limits: ScanLimits, deadline: float)
                 suffix = PurePosixPath(info.filename).suffix.lower()
                 if info.is_dir() or suffix not in PICKLE_SUFFIXES:
                     continue
-                member_imports: set[str] = set()
+                if time.monotonic() > deadline:  # many small entries never reach the clock
+                    found = True
+                    problems.append(f"{info.filename}: the scan's time budget ran out")
+                    break
                 if info.file_size > limits.max_file_bytes:
                     found = True
                     cap = human_bytes(limits.max_file_bytes)
                     problems.append(f"{info.filename}: too large (over {cap})")
                     continue
-                with archive.open(info) as member:
-                    try:
-                        outcome = _scan_member(
-                            info.filename, member, limits, deadline, member_imports
-                        )
-                    except LimitReached as stop:
-                        outcome = stop.reason
-                imports |= member_imports
+                outcome = _scan_entry(archive, info, limits, deadline, imports)
                 if outcome == "not_pickle":
                     continue
                 found = True
@@ -218,6 +215,31 @@ def _scan_zip(path: str, handle: IO[bytes], limits: ScanLimits, deadline: float)
     if not found and not imports:
         return None
     return _judged(path, imports, not_scanned="; ".join(problems) or None)
+
+
+def _scan_entry(
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    limits: ScanLimits,
+    deadline: float,
+    imports: set[str],
+) -> str | None:
+    """One zip entry, like `_scan_member`; imports found before a damaged entry still count.
+
+    The CRC is not checked: loaders that do not check it (PyTorch's zip reader among them)
+    would still unpickle an entry with a wrong one, so a scanner that stopped at the bad CRC
+    would be evaded by it (the bypass picklescan's relaxed zip reader closed)."""
+    found: set[str] = set()
+    try:
+        with archive.open(info) as member:
+            member._expected_crc = None  # type: ignore[attr-defined]  # CPython: skip the check
+            return _scan_member(info.filename, member, limits, deadline, found)
+    except LimitReached as stop:
+        return stop.reason
+    except (zipfile.BadZipFile, EOFError, zlib.error, ValueError, OSError) as exc:
+        return f"unreadable ({exc})"
+    finally:
+        imports |= found
 
 
 def _scan_member(
