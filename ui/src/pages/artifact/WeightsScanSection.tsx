@@ -3,10 +3,8 @@ import type { AsyncState } from "../../app/useAsync";
 import { ErrorMessage } from "../../components/ErrorMessage";
 import { Loading } from "../../components/Loading";
 import { formatUtc } from "./format";
+import { SCAN_WORDS, verdictSentence } from "./scan";
 import { Section } from "./Section";
-
-/** The verdict in words first; the alert's colour only repeats what the words say. */
-export const SCAN_WORDS: Record<ScanStatus, string> = { safe: "Safe", unsafe: "Unsafe", not_scanned: "Not scanned" };
 
 const ALERT: Record<ScanStatus, string> = { safe: "alert--success", unsafe: "alert--error", not_scanned: "alert--info" };
 
@@ -19,21 +17,6 @@ export function WeightsScanSection({ details }: { details: AsyncState<ArtifactDe
       {details.status === "ok" ? <ScanView scan={details.data.weights_scan} /> : null}
     </Section>
   );
-}
-
-export function verdictSentence(scan: WeightsScan): string {
-  const unsafe = scan.files.filter((f) => f.status === "unsafe");
-  switch (scan.verdict) {
-    case "unsafe":
-      return (
-        `${unsafe.length} pickle-based ${unsafe.length === 1 ? "file imports" : "files import"} code outside the ` +
-        "allow-list; loading them (torch.load, pickle.load, joblib.load) would run it. Do not load them."
-      );
-    case "safe":
-      return "Every pickle-based file imports only allow-listed names (tensors, storages, ordered dicts, arrays).";
-    default:
-      return `${scan.reason ?? "The files could not be scanned"}. Not scanned is not the same as safe.`;
-  }
 }
 
 function ScanView({ scan }: { scan: WeightsScan | null }) {
