@@ -176,6 +176,11 @@ def test_plain_urls_and_updates_are_scanned_and_a_refused_update_keeps_the_old_c
         {
             "/clean.pkl": (200, {"Content-Type": "application/octet-stream"}, plain_data_pickle()),
             "/model.pkl": (200, {"Content-Type": "application/octet-stream"}, os_system_pickle()),
+            "/weights.pkl": (
+                200,
+                {"Content-Type": "application/octet-stream"},
+                benign_state_dict_pickle(),
+            ),
         }
     )
     try:
@@ -212,5 +217,16 @@ def test_plain_urls_and_updates_are_scanned_and_a_refused_update_keeps_the_old_c
             assert after["weights_scan"] == before["weights_scan"]
             # No revision-2 blob was left behind.
             assert sorted((registry.data_dir / "blobs").rglob("*.zip")) == stored
+
+            # A clean update is scanned too, and its verdict replaces the old one.
+            clean = admin.put(
+                f"/artifacts/dataset/{meta['id']}",
+                json={"metadata": meta, "data": {"url": f"{site.url}/weights.pkl"}},
+            )
+            assert clean.status_code == 200, clean.text
+            updated = _details(admin, "dataset", meta["id"])
+            assert updated["revision"] == 2
+            assert updated["weights_scan"]["verdict"] == "safe"
+            assert [f["path"] for f in updated["weights_scan"]["files"]] == ["weights.pkl"]
     finally:
         site.close()
