@@ -149,6 +149,27 @@ export interface RatingVerdict {
   rated_at: string | null;
 }
 
+/** Extension GET /artifacts/{type}/{id}/details: the unsafe-weights (pickle import) scan. */
+export type ScanStatus = "safe" | "unsafe" | "not_scanned";
+
+export interface ScannedFile {
+  path: string;
+  status: ScanStatus;
+  /** Imports outside the allow-list, e.g. "os.system" ("?" when unresolvable). */
+  imports: string[];
+  /** Those of `imports` known to run code or commands. */
+  dangerous: string[];
+  reason: string | null;
+}
+
+export interface WeightsScan {
+  verdict: ScanStatus;
+  reason: string | null;
+  scanner: { name: string; version: string };
+  scanned_at: string | null;
+  files: ScannedFile[];
+}
+
 /** Extension GET /artifacts/{type}/{id}/details: what the catalog knows beyond Artifact. */
 export interface ArtifactDetails {
   id: string;
@@ -167,6 +188,8 @@ export interface ArtifactDetails {
   created_at: string | null;
   updated_at: string | null;
   rating: RatingVerdict | null;
+  /** Null for artifacts stored before the registry scanned weights. */
+  weights_scan: WeightsScan | null;
 }
 
 /** Extension (R19): one download attempt of a sensitive model and the monitor's verdict. */

@@ -60,6 +60,22 @@ class IngestSettings(BaseSettings):
             "less is exempt."
         ),
     )
+    unsafe_pickle_policy: Literal["record", "refuse"] = Field(
+        default="record",
+        description=(
+            "What to do with an artifact whose pickle-based files import outside the "
+            "allow-list: 'record' stores it with the verdict in its details; 'refuse' "
+            "answers 400 naming the files and imports, and stores nothing."
+        ),
+    )
+    scan_max_file_bytes: int = Field(
+        default=512 * 1024**2,
+        ge=1,
+        description="Pickle bytes read per file (per pickle inside a zip) by the weights scan.",
+    )
+    scan_budget_seconds: float = Field(
+        default=30.0, gt=0, description="Time the weights scan may take for one artifact."
+    )
 
     # ---------------------------------------------------------------- sensitive models (R18)
     monitor_node: str | None = Field(

@@ -59,6 +59,7 @@ def describe(row: ArtifactRow) -> dict[str, Any]:
             "vetted": row.vetted,
             "net_score": row.net_score,
             "rating": rating,
+            "weights_scan": row.weights_scan,
             "complete": row.details.get("complete"),
             "notes": row.details.get("notes", []),
             "license": row.details.get("license"),

@@ -36,6 +36,7 @@ from registry_ingest.config import IngestSettings
 from registry_ingest.gate import failing_metrics
 from registry_ingest.ids import new_artifact_id
 from registry_ingest.monitor_store import MonitorStore
+from registry_ingest.scanning.bundle import ScanLimits, WeightsScan, refusal, scan_files
 from registry_ingest.sources.fetcher import SourceFetcher
 from registry_ingest.sources.model import FetchedSource
 from registry_ingest.sources.upload import UploadLimits
@@ -151,9 +152,12 @@ class IngestService:
         self._workdir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=self._workdir) as tmp:
             fetched = await fetch(Path(tmp))
+            scan = await self._scan_weights(fetched)
             bundle = await build_bundle(fetched, Path(tmp))
             uploader = actor.name if actor else None
-            row = await self._store_new(artifact_type, name, uploader, version, fetched, bundle)
+            row = await self._store_new(
+                artifact_type, name, uploader, version, fetched, bundle, scan
+            )
         await self._audit.record(row, "CREATE", actor)
         self._log.info(
             "ingest.artifact.stored",
@@ -176,6 +180,7 @@ class IngestService:
         version: str | None,
         fetched: FetchedSource,
         bundle: Bundle,
+        scan: WeightsScan,
     ) -> ArtifactRow:
         now = utc_now()
         # Only models are rated before they become visible; datasets and code at once.
@@ -191,7 +196,7 @@ class IngestService:
                 revision=1,
                 uploader=uploader,
                 created_at=now,
-                **_content_columns(fetched, bundle, version, now),
+                **_content_columns(fetched, bundle, scan, version, now),
             )
             try:
                 await self._catalog.insert(row)
@@ -202,6 +207,26 @@ class IngestService:
                 await self._blobs.delete_prefix(artifact_prefix(artifact_id))
                 raise
         raise RegistryError("Could not allocate an artifact id; please retry.", 503)
+
+    async def _scan_weights(self, fetched: FetchedSource) -> WeightsScan:
+        """Scan the pickle-based files before anything is stored, so the refuse policy
+        leaves no blob and no row behind."""
+        limits = ScanLimits(
+            max_file_bytes=self._settings.scan_max_file_bytes,
+            budget_seconds=self._settings.scan_budget_seconds,
+        )
+        scan = await asyncio.to_thread(scan_files, fetched.files, limits)
+        self._log.info(
+            "ingest.weights.scanned",
+            source=fetched.ref.url,
+            verdict=scan.verdict,
+            files=len(scan.files),
+            unsafe=scan.summary() or None,
+            reason=scan.reason,
+        )
+        if scan.verdict == "unsafe" and self._settings.unsafe_pickle_policy == "refuse":
+            raise refusal(scan)
+        return scan
 
     async def _announce_upload(self, row: ArtifactRow, fetched: FetchedSource) -> None:
         """Publish after commit; if the bus is down, undo the artifact so nothing is lost
@@ -327,10 +352,11 @@ class IngestService:
         self._workdir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=self._workdir) as tmp:
             fetched = await self._fetcher.fetch(ref, Path(tmp))
+            scan = await self._scan_weights(fetched)
             bundle = await build_bundle(fetched, Path(tmp))
             await store_bundle(self._blobs, artifact_id, revision, bundle)
         now = utc_now()
-        values = _content_columns(fetched, bundle, None, now)
+        values = _content_columns(fetched, bundle, scan, None, now)
         try:
             replaced = await self._catalog.replace_revision(current, values, by=by, now=now)
         except BaseException:
@@ -406,7 +432,7 @@ def _given_name(name: str | None) -> str | None:
 
 
 def _content_columns(
-    fetched: FetchedSource, bundle: Bundle, version: str | None, now: datetime
+    fetched: FetchedSource, bundle: Bundle, scan: WeightsScan, version: str | None, now: datetime
 ) -> dict[str, Any]:
     return {
         "source_url": fetched.ref.url,
@@ -426,6 +452,7 @@ def _content_columns(
         },
         "content_bytes": bundle.content_bytes,
         "bundle_bytes": bundle.size_bytes,
+        "weights_scan": scan.as_json(),
         "updated_at": now,
     }
 

@@ -36,6 +36,8 @@ class ArtifactRow(Base):
     bundle_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     uploader: Mapped[str | None] = mapped_column(String(255), nullable=True)
     vetted: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # The unsafe-weights scan of the current revision (scanning/bundle.py WeightsScan.as_json).
+    weights_scan: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     net_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -20,6 +20,7 @@ import { LineageSection, nodeInfo } from "./LineageSection";
 import { RatingSection } from "./RatingSection";
 import { Section } from "./Section";
 import { DownloadHistorySection, MonitorSection } from "./SensitiveSection";
+import { WeightsScanSection } from "./WeightsScanSection";
 
 const TYPE_WORDS: Record<ArtifactType, string> = { model: "Model", dataset: "Dataset", code: "Code" };
 
@@ -56,6 +57,7 @@ function ArtifactDetail({ type, id }: { type: ArtifactType; id: string }) {
 
 const SECTIONS = [
   { id: "metadata", label: "Metadata", models: false },
+  { id: "weights-scan", label: "Weights scan", models: false },
   { id: "rating", label: "Rating", models: true },
   { id: "lineage", label: "Lineage", models: true },
   { id: "cost", label: "Cost", models: false },
@@ -105,6 +107,7 @@ function Loaded({ artifact }: { artifact: Artifact }) {
         </ul>
       </nav>
       <MetadataSection artifact={artifact} details={details} />
+      <WeightsScanSection details={details} />
       {isModel ? <RatingSection id={id} name={name} /> : null}
       {isModel ? <LineageSection state={lineage} id={id} /> : null}
       <CostSection type={type} id={id} names={names} />
