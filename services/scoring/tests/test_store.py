@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from registry_common.consumed import ConsumerLedger
 from registry_common.db import create_engine, run_migrations, session_factory
 from registry_scoring.app import MIGRATIONS
 from registry_scoring.store import RatingStore
@@ -31,7 +32,8 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 async def store(database_url: str) -> AsyncIterator[RatingStore]:
     engine = create_engine(database_url)
     await run_migrations(engine, MIGRATIONS, version_table="alembic_scoring")
-    yield RatingStore(session_factory(engine))
+    sessions = session_factory(engine)
+    yield RatingStore(sessions, ConsumerLedger(sessions, "scoring"))
     await engine.dispose()
 
 
