@@ -19,9 +19,11 @@ from registry_common.bus.inprocess import InProcessBus
 from registry_common.bus.port import EventBus
 from registry_common.bus.sns_sqs import SnsSqsBus
 from registry_common.events import ArtifactRef, ArtifactUploaded, Event
+from registry_common.internal_token import internal_token_headers
 from registry_common.settings import RuntimeSettings
 from registry_health.app import create_app
 from registry_health.config import HealthSettings
+from services.health.tests.harness import INTERNAL_TOKEN
 
 
 class Scoring:
@@ -60,10 +62,20 @@ async def health_client(
         bus_consumers=("scoring", "health"),
     )
     overrides: dict[str, Any] = {"bus": bus} if bus is not None else {}
-    app = create_app(settings, peers={}, **overrides)
+    app = create_app(
+        settings.model_copy(
+            update={"runtime": runtime.model_copy(update={"internal_token": INTERNAL_TOKEN})}
+        ),
+        peers={},
+        **overrides,
+    )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://health") as client:
+        async with httpx.AsyncClient(
+            transport=transport,
+            base_url="http://health",
+            headers=internal_token_headers(INTERNAL_TOKEN),  # /internal/ refuses calls without
+        ) as client:
             yield client
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from registry_common.events import ArtifactRef, ArtifactUploaded
 from registry_ingest.bundles import build_bundle
+from registry_ingest.scanning.bundle import ScanLimits, scan_files
 from registry_ingest.service import _content_columns, _event_metadata
 from registry_ingest.sources.fetcher import SourceFetcher
 from registry_ingest.sources.urls import parse_source_url
@@ -34,7 +35,8 @@ async def fetch_facts(
     folder = workdir / artifact_id
     fetched = await fetcher.fetch(ref, folder)
     bundle = await build_bundle(fetched, folder)
-    columns = _content_columns(fetched, bundle, None, datetime.now(UTC))
+    scan = scan_files(list(fetched.files), ScanLimits(max_file_bytes=1 << 20, budget_seconds=30))
+    columns = _content_columns(fetched, bundle, scan, None, datetime.now(UTC))
     row = SimpleNamespace(
         id=artifact_id,
         revision=1,
