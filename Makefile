@@ -9,7 +9,8 @@ UV := python3 -m uv
 PYTEST_ARGS ?=
 COVERAGE_FLOOR ?= 60
 PACKAGES := -p registry_common -p registry_gateway -p registry_auth -p registry_ingest \
-            -p registry_scoring -p registry_lineage -p registry_health -p registry_deploy
+            -p registry_scoring -p registry_lineage -p registry_health -p registry_launcher \
+            -p registry_deploy
 
 # The web UI (ui/): npm ci only when the lockfile changed (stamp file), the build only when a
 # source changed. The browser tests need Debian's chromium (never a downloaded browser).
@@ -95,14 +96,25 @@ ui-screenshots: install ui chromium
 	UI_SCREENSHOT_DIR=$(CURDIR)/docs/ui $(UV) run --frozen pytest tests/ui $(PYTEST_ARGS)
 
 run: install ui sandbox-tools node24
-	PORT=$(PORT) REGISTRY_DATA_DIR=$(REGISTRY_DATA_DIR) $(UV) run --frozen python -m registry_gateway.embedded
+	PORT=$(PORT) REGISTRY_DATA_DIR=$(REGISTRY_DATA_DIR) $(UV) run --frozen python -m registry_launcher
 
 run-distributed: install ui sandbox-tools node24
 	$(UV) run --frozen python -m scripts.run_distributed --port $(PORT)
 
+# Each workspace member's declared dependencies against its imports (deptry, configured in
+# the member's pyproject.toml); its own package is first-party.
+MEMBERS := libs/common services/gateway services/auth services/ingest services/scoring \
+           services/lineage services/health launcher
+
 lint: install
 	$(UV) run --frozen ruff check .
-	$(UV) run --frozen ruff format --check libs services tests deploy scripts
+	$(UV) run --frozen ruff format --check libs services launcher tests deploy scripts
+	$(UV) run --frozen lint-imports
+	@for member in $(MEMBERS); do \
+	  package=$$(basename $$member/src/registry_*); \
+	  echo "deptry $$member ($$package)"; \
+	  (cd $$member && $(UV) run --frozen deptry . --known-first-party $$package) || exit 1; \
+	done
 
 typecheck: install
 	$(UV) run --frozen mypy $(PACKAGES)

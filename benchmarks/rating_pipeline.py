@@ -47,7 +47,7 @@ def percentile(values: list[float], q: float) -> float:
 
 @contextmanager
 def registry_process(hub_url: str, github_url: str) -> Iterator[str]:
-    """`python -m registry_gateway.embedded` on a free port, logs to a file."""
+    """`python -m registry_launcher` on a free port, logs to a file."""
     port = free_port()
     data_dir = Path(tempfile.mkdtemp(prefix="rating-bench-"))
     env = {
@@ -61,7 +61,7 @@ def registry_process(hub_url: str, github_url: str) -> Iterator[str]:
     }
     log = (data_dir / "stdout.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "registry_gateway.embedded"], env=env, stdout=log, stderr=log
+        [sys.executable, "-m", "registry_launcher"], env=env, stdout=log, stderr=log
     )
     url = f"http://127.0.0.1:{port}"
     try:

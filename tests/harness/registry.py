@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from registry_common.settings import RuntimeSettings
 from registry_common.telemetry import configure_logging
@@ -72,7 +72,7 @@ class _ThreadedServer(uvicorn.Server):
 
 
 @contextmanager
-def serve_app(app: FastAPI) -> Iterator[str]:
+def serve_app(app: ASGIApp) -> Iterator[str]:
     """Serve `app` on a loopback port in a thread; yields its base URL."""
     port = free_port()
     server = _ThreadedServer(
@@ -109,7 +109,7 @@ def embedded(
 ) -> Iterator[RunningRegistry]:
     """An embedded registry with its own data directory; `factories` may replace a service
     (e.g. `{"scoring": scoring_double(...)}`)."""
-    from registry_gateway.embedded import create_embedded_app
+    from registry_launcher.app import create_embedded_app
 
     configure_logging("DEBUG")  # as `make run` does: JSON lines, trace ids, sinks
     the_runtime = RuntimeSettings(

@@ -52,7 +52,7 @@ def require_internal_token(token: str | None, service: str) -> str:
             "process only accepts internal calls that carry the shared internal token; set the "
             f"same random value (at least {MIN_INTERNAL_TOKEN_LENGTH} characters, e.g. from "
             "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`) for every service, "
-            "or run the whole registry in one process with `python -m registry_gateway.embedded`."
+            "or run the whole registry in one process with `python -m registry_launcher`."
         )
     if len(token) < MIN_INTERNAL_TOKEN_LENGTH:
         raise MissingInternalToken(

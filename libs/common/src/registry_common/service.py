@@ -7,7 +7,7 @@ mode the launcher owns the one shared in-process bus), and closes everything on 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +27,22 @@ from registry_common.settings import RuntimeSettings
 from registry_common.telemetry import get_logger, service_tracer_provider
 
 HealthCheck = Callable[[], Awaitable[None]]
+
+
+async def check_components(service: str, checks: Mapping[str, HealthCheck]) -> dict[str, Any]:
+    """A service's `/internal/health` body: every check run, a failing one naming itself
+    and why, and "degraded" overall when any failed."""
+    components: dict[str, dict[str, str]] = {}
+    for component, check in checks.items():
+        try:
+            await check()
+            components[component] = {"status": "ok"}
+        except RegistryError as exc:
+            components[component] = {"status": "critical", "detail": exc.message}
+        except Exception as exc:  # a check must report, never crash the report
+            components[component] = {"status": "critical", "detail": type(exc).__name__}
+    overall = "ok" if all(c["status"] == "ok" for c in components.values()) else "degraded"
+    return {"service": service, "status": overall, "components": components}
 
 
 @dataclass
@@ -113,17 +129,7 @@ class ServiceKit:
 
     async def health(self) -> dict[str, Any]:
         """Run every registered check; a failing one names itself and why."""
-        components: dict[str, dict[str, str]] = {}
-        for component, check in self.checks.items():
-            try:
-                await check()
-                components[component] = {"status": "ok"}
-            except RegistryError as exc:
-                components[component] = {"status": "critical", "detail": exc.message}
-            except Exception as exc:  # a check must report, never crash the report
-                components[component] = {"status": "critical", "detail": type(exc).__name__}
-        overall = "ok" if all(c["status"] == "ok" for c in components.values()) else "degraded"
-        return {"service": self.name, "status": overall, "components": components}
+        return await check_components(self.name, self.checks)
 
     def health_router(self) -> APIRouter:
         router = APIRouter()

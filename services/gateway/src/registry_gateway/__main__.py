@@ -1,5 +1,5 @@
 """Run the gateway alone (distributed mode): `python -m registry_gateway`.
-For the whole registry in one process use `python -m registry_gateway.embedded`."""
+For the whole registry in one process use `python -m registry_launcher`."""
 
 from registry_common.serve import serve
 from registry_gateway.app import create_app

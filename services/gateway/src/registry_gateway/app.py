@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
@@ -34,10 +34,10 @@ def create_app(
     *,
     clients: ServiceClients | None = None,
     tracer_provider: TracerProvider | None = None,
-    around: Callable[[], AbstractAsyncContextManager[None]] | None = None,
     blobs: BlobStore | None = None,
 ) -> FastAPI:
-    """`around` wraps the gateway's lifetime; embedded mode runs the services inside it."""
+    """`clients` default to the services' URLs (distributed mode); the launcher
+    (`registry_launcher`) passes in-process ones and runs the services around this app."""
     runtime = settings.runtime
     provider = tracer_provider or service_tracer_provider("gateway", runtime)
     the_clients = clients or ServiceClients.remote(settings, provider)
@@ -46,14 +46,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        async with around() if around else nullcontext():
-            await store.start()
-            try:
-                yield
-            finally:
-                await the_clients.aclose()
-                await store.close()
-                provider.force_flush()
+        await store.start()
+        try:
+            yield
+        finally:
+            await the_clients.aclose()
+            await store.close()
+            provider.force_flush()
 
     app = build_service_app(
         "gateway",

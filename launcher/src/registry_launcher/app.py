@@ -2,31 +2,41 @@
 
 SQLite files, blobs in a local directory and one in-process bus, all under
 REGISTRY_DATA_DIR; the six services are ASGI apps the gateway calls in-process.
-`make run` starts this.
+`make run` starts this (`python -m registry_launcher`).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
+from starlette.types import Receive, Scope, Send
 
+from registry_auth.app import create_app as create_auth
+from registry_auth.config import AuthSettings
 from registry_common.bus.inprocess import InProcessBus
 from registry_common.bus.port import EventBus
-from registry_common.errors import RegistryError
 from registry_common.http import ServiceClient
 from registry_common.internal_token import generate_internal_token
 from registry_common.lifespan import run_lifespans
+from registry_common.service import check_components
 from registry_common.settings import RuntimeSettings
-from registry_common.telemetry import configure_logging, get_logger, service_tracer_provider
+from registry_common.telemetry import get_logger, service_tracer_provider
 from registry_gateway.app import create_app as create_gateway
 from registry_gateway.clients import ServiceClients
 from registry_gateway.config import GatewaySettings
+from registry_health.app import create_app as create_health
+from registry_health.config import HealthSettings
+from registry_ingest.app import create_app as create_ingest
+from registry_ingest.config import IngestSettings
+from registry_lineage.app import create_app as create_lineage
+from registry_lineage.config import LineageSettings
+from registry_scoring.app import create_app as create_scoring
+from registry_scoring.config import ScoringSettings
 
 ServiceFactory = Callable[[RuntimeSettings, EventBus], FastAPI]
 SERVICES = ("auth", "ingest", "scoring", "lineage", "health")
@@ -36,18 +46,6 @@ def default_factories(
     settings: dict[str, Any] | None = None, health_peers: dict[str, Any] | None = None
 ) -> dict[str, ServiceFactory]:
     """How each service is built; `settings` replaces a service's settings object by name."""
-    # Imported here: a gateway container in distributed mode does not ship the services.
-    from registry_auth.app import create_app as create_auth
-    from registry_auth.config import AuthSettings
-    from registry_health.app import create_app as create_health
-    from registry_health.config import HealthSettings
-    from registry_ingest.app import create_app as create_ingest
-    from registry_ingest.config import IngestSettings
-    from registry_lineage.app import create_app as create_lineage
-    from registry_lineage.config import LineageSettings
-    from registry_scoring.app import create_app as create_scoring
-    from registry_scoring.config import ScoringSettings
-
     chosen = settings or {}
 
     def pick(name: str, cls: Any, runtime: RuntimeSettings) -> Any:
@@ -70,12 +68,56 @@ def default_factories(
     }
 
 
+class EmbeddedRegistry:
+    """The ASGI app `make run` serves: the gateway answers every request, and the lifespan
+    runs the services (and the one bus) around the gateway's own, so the gateway needs no
+    hook of its own for embedded mode."""
+
+    def __init__(
+        self,
+        gateway: FastAPI,
+        services: Callable[[], AbstractAsyncContextManager[None]],
+        *,
+        apps: dict[str, FastAPI],
+        bus: InProcessBus,
+    ) -> None:
+        self.gateway = gateway
+        self.services = services
+        self.apps = apps
+        self.bus = bus
+
+    @asynccontextmanager
+    async def lifespan(self) -> AsyncIterator[None]:
+        # The services first and the gateway last, stopped in reverse: the gateway never
+        # serves a request that a stopped service would have to answer.
+        async with self.services(), run_lifespans([self.gateway]):
+            yield
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.gateway(scope, receive, send)
+            return
+        # The ASGI lifespan protocol, as Starlette's router speaks it for one app.
+        await receive()  # lifespan.startup
+        started = False
+        try:
+            async with self.lifespan():
+                started = True
+                await send({"type": "lifespan.startup.complete"})
+                await receive()  # lifespan.shutdown
+        except BaseException as exc:
+            phase = "shutdown" if started else "startup"
+            await send({"type": f"lifespan.{phase}.failed", "message": repr(exc)})
+            raise
+        await send({"type": "lifespan.shutdown.complete"})
+
+
 def create_embedded_app(
     runtime: RuntimeSettings | None = None,
     *,
     settings: dict[str, Any] | None = None,
     factories: dict[str, ServiceFactory] | None = None,
-) -> FastAPI:
+) -> EmbeddedRegistry:
     """The registry in one process. `settings` may replace a service's settings object by
     name ("gateway" too); `factories` may replace how a service is built (e.g. a scoring
     service running elsewhere, or a stand-in); the rest are the real services."""
@@ -127,7 +169,6 @@ def create_embedded_app(
         gateway_settings,
         clients=ServiceClients.in_process(apps, provider, runtime.internal_token),
         tracer_provider=provider,
-        around=services,
     )
     for name in ("auth", "ingest", "scoring", "lineage"):
         health_peers[name] = ServiceClient(
@@ -136,44 +177,13 @@ def create_embedded_app(
             transport=httpx.ASGITransport(app=apps[name], raise_app_exceptions=False),
             internal_token=runtime.internal_token,
         )
+    # The gateway has no `/internal/health` route (distributed mode's probe takes its 404 as
+    # "alive"); in one process the health service asks it directly, with the same checks
+    # every service runs.
+    gateway_checks = {"blob store": gateway.state.blobs.check}
 
     async def gateway_health() -> dict[str, Any]:
-        try:
-            await gateway.state.blobs.check()
-            blob = {"status": "ok"}
-        except RegistryError as exc:
-            blob = {"status": "critical", "detail": exc.message}
-        status = "ok" if blob["status"] == "ok" else "degraded"
-        return {"service": "gateway", "status": status, "components": {"blob store": blob}}
+        return await check_components("gateway", gateway_checks)
 
     health_peers["gateway"] = gateway_health
-    gateway.state.services = apps
-    gateway.state.bus = bus
-    return gateway
-
-
-def main() -> None:
-    import uvicorn
-
-    runtime = RuntimeSettings()
-    configure_logging(runtime.log_level, log_dir=runtime.log_dir)
-    port = int(os.environ.get("PORT", "8000"))
-    get_logger("gateway").info(
-        "registry.starting",
-        mode="embedded",
-        url=f"http://127.0.0.1:{port}",
-        data_dir=str(runtime.data_dir.resolve()),
-    )
-    uvicorn.run(
-        create_embedded_app(runtime),
-        host=os.environ.get("HOST", "127.0.0.1"),
-        port=port,
-        access_log=False,
-        log_config=None,
-        server_header=False,
-        proxy_headers=False,  # the gateway reads X-Forwarded-For from trusted proxies only
-    )
-
-
-if __name__ == "__main__":
-    main()
+    return EmbeddedRegistry(gateway, services, apps=apps, bus=bus)
