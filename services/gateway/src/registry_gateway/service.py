@@ -15,7 +15,10 @@ T = TypeVar("T")
 
 
 def caller_headers(caller: Caller) -> dict[str, str]:
-    return {"X-Registry-User": caller.name, "X-Registry-Admin": str(caller.is_admin).lower()}
+    headers = {"X-Registry-User": caller.name, "X-Registry-Admin": str(caller.is_admin).lower()}
+    if caller.created_at:
+        headers["X-Registry-User-Created"] = caller.created_at
+    return headers
 
 
 class GatewayService:
@@ -165,6 +168,13 @@ class GatewayService:
             f"/internal/artifacts/{artifact_type}/{artifact_id}/cost"
         )
         return float(response.json()["standalone_mb"])
+
+    async def package_confusion(self, offset: int, limit: int) -> dict[str, Any]:
+        response = await self._clients.ingest.get(
+            "/internal/audit/package-confusion", params={"offset": offset, "limit": limit}
+        )
+        report: dict[str, Any] = response.json()
+        return report
 
     # ------------------------------------------------------------------ health (R13)
 

@@ -4,6 +4,7 @@ forwards the caller's name in X-Registry-User."""
 from __future__ import annotations
 
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -11,16 +12,20 @@ from fastapi import APIRouter, Depends, File, Form, Header, Query, UploadFile
 from pydantic import BaseModel, Field
 
 from registry_ingest.audit import ACTIONS, Actor
+from registry_ingest.confusion.audit import MAX_PAGE, ConfusionAudit
 from registry_ingest.reads import CatalogReader, describe, summary
 from registry_ingest.reads import Query as ArtifactQuery
 from registry_ingest.service import IngestService, Outcome
 
 UserName = Annotated[str | None, Header(alias="X-Registry-User")]
 UserAdmin = Annotated[bool, Header(alias="X-Registry-Admin")]
+UserCreated = Annotated[datetime | None, Header(alias="X-Registry-User-Created")]
 
 
-def actor(name: UserName = None, is_admin: UserAdmin = False) -> Actor | None:
-    return Actor(name, is_admin) if name else None
+def actor(
+    name: UserName = None, is_admin: UserAdmin = False, created: UserCreated = None
+) -> Actor | None:
+    return Actor(name, is_admin, created) if name else None
 
 
 User = Annotated[Actor | None, Depends(actor)]
@@ -178,3 +183,16 @@ async def _save_upload(file: UploadFile, path: Path, max_bytes: int) -> None:
             if written > max_bytes:
                 raise PayloadTooLarge(f"The upload is larger than {max_bytes} bytes.")
             out.write(chunk)
+
+
+def build_confusion_router(audit: ConfusionAudit) -> APIRouter:
+    router = APIRouter(prefix="/internal")
+
+    @router.get("/audit/package-confusion")
+    async def package_confusion(
+        offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    ) -> dict[str, Any]:
+        return await audit.page(offset, limit)
+
+    return router

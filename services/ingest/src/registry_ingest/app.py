@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +13,13 @@ from fastapi import FastAPI
 from registry_common.blobs import BlobStore, create_blob_store
 from registry_common.http import build_service_app
 from registry_common.service import ServiceKit
-from registry_ingest.api import build_router
+from registry_ingest.api import build_confusion_router, build_router
 from registry_ingest.audit import AuditTrail
 from registry_ingest.catalog import Catalog
 from registry_ingest.config import IngestSettings
+from registry_ingest.confusion.audit import AuditSettings, ConfusionAudit
 from registry_ingest.handlers import build_handlers
+from registry_ingest.popularity import Popularity
 from registry_ingest.reads import CatalogReader
 from registry_ingest.service import IngestService
 from registry_ingest.sources.fetcher import SourceFetcher
@@ -47,8 +50,12 @@ def create_app(
         outbound=runtime.outbound_policy(),
     )
     audit = AuditTrail(kit.db)
-    service = IngestService(settings, catalog, store, kit.bus, source_fetcher, audit, kit.log)
-    reader = CatalogReader(settings, catalog, store, kit.bus, audit)
+    popularity = Popularity(kit.db, kit.log, settings.popularity_flush_seconds)
+    service = IngestService(
+        settings, catalog, store, kit.bus, source_fetcher, audit, kit.log, popularity
+    )
+    reader = CatalogReader(settings, catalog, store, kit.bus, audit, popularity)
+    confusion = ConfusionAudit(popularity, audit_settings(settings), kit.log)
     for event_cls, handler in build_handlers(service).items():
         kit.bus.subscribe("ingest", event_cls, handler)
 
@@ -57,7 +64,8 @@ def create_app(
         async with kit.running(MIGRATIONS):
             await store.start()
             try:
-                yield
+                async with popularity.flushing():
+                    yield
             finally:
                 await store.close()
 
@@ -69,7 +77,19 @@ def create_app(
         lifespan=lifespan,
     )
     app.include_router(build_router(service, reader, settings.max_upload_bytes))
+    app.include_router(build_confusion_router(confusion))
     app.include_router(kit.health_router())
     app.state.kit = kit
     app.state.service = service
     return app
+
+
+def audit_settings(settings: IngestSettings) -> AuditSettings:
+    return AuditSettings(
+        top_k=settings.confusion_top_k,
+        min_score=settings.confusion_min_score,
+        min_target_popularity=settings.confusion_min_target_popularity,
+        min_downloads=settings.confusion_min_downloads,
+        new_account=timedelta(hours=settings.confusion_new_account_hours),
+        traffic_rows=settings.confusion_traffic_rows,
+    )

@@ -35,6 +35,7 @@ from registry_ingest.catalog import PENDING, READY, REJECTED, Catalog, Duplicate
 from registry_ingest.config import IngestSettings
 from registry_ingest.gate import failing_metrics
 from registry_ingest.ids import new_artifact_id
+from registry_ingest.popularity import Popularity
 from registry_ingest.sources.fetcher import SourceFetcher
 from registry_ingest.sources.model import FetchedSource
 from registry_ingest.sources.upload import UploadLimits
@@ -76,7 +77,9 @@ class IngestService:
         fetcher: SourceFetcher,
         audit: AuditTrail,
         log: Any,
+        popularity: Popularity,
     ) -> None:
+        self._popularity = popularity
         self._audit = audit
         self._settings = settings
         self._catalog = catalog
@@ -357,6 +360,7 @@ class IngestService:
 
     async def reset(self, requested_by: str | None) -> None:
         """Empty the catalog and its blobs, then tell the other services to clear theirs."""
+        self._popularity.forget()
         await self._catalog.clear()
         await self._audit.clear()
         removed = await self._blobs.delete_prefix("artifacts/")

@@ -1,0 +1,333 @@
+"""PackageConfusionAudit (R20): artifacts that look like impersonations of popular ones.
+
+For every visible artifact the audit looks for a more popular artifact of the same type whose
+name it imitates (`names.py`, found through `index.py` against the top K most popular), then
+scores the suspicion:
+
+    score = 0.5 * name + 0.25 * popularity_gap + 0.25 * traffic        (WEIGHTS)
+
+- name: the strength of the trick (homoglyph 1.0, scope 0.85, 1 edit 0.85, delimiter 0.8,
+  reorder 0.75, affix 0.7, case 0.7, 2 edits 0.6), halved when every word the candidate
+  adds or changes is one that at least `COMMON_WORD_NAMES` other names use (an honest
+  variant such as `bert-base-cased` next to `bert-base-uncased`);
+- popularity_gap: log10 of how many times more popular the imitated artifact is, over 2
+  (100 times more popular = 1); popularity = organic downloads + search appearances / 10;
+- traffic: how much the candidate's own downloads look like a bot farm (`traffic.py`).
+
+Which of two look-alikes is the impostor is decided by organic popularity (downloads the
+traffic analysis does not discount), so a copy that bought downloads from a bot farm to
+outrank the original is still the one reported. Artifacts scoring at least `min_score` are
+listed, highest first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from registry_common.errors import BadRequest
+from registry_ingest.confusion.index import PopularIndex
+from registry_ingest.confusion.names import NameMatch, compare, forms
+from registry_ingest.confusion.traffic import TrafficFinding, analyse
+from registry_ingest.popularity import ArtifactStats, Popularity
+
+WEIGHTS = {"name": 0.5, "popularity_gap": 0.25, "traffic": 0.25}
+SEARCH_APPEARANCES_PER_DOWNLOAD = 10
+COMMON_WORD_NAMES = 3
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True)
+class AuditSettings:
+    top_k: int = 1000
+    min_score: float = 0.5
+    min_target_popularity: float = 5.0
+    min_downloads: int = 10
+    new_account: timedelta = timedelta(hours=1)
+    traffic_rows: int = 5000
+
+
+@dataclass(frozen=True)
+class Suspect:
+    artifact: ArtifactStats
+    target: ArtifactStats
+    match: NameMatch
+    score: float
+    gap: float
+    traffic: TrafficFinding
+    reasons: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "artifact": _ref(self.artifact),
+            "score": self.score,
+            "imitates": _ref(self.target),
+            "signals": {
+                "name": {"kind": self.match.kind, "strength": self.match.strength},
+                "popularity_gap": round(self.gap, 3),
+                "traffic": {"strength": self.traffic.strength, **self.traffic.signs},
+            },
+            "reasons": list(self.reasons),
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    suspects: list[Suspect]
+    artifacts: int
+    compared_against: int
+    seconds: float
+
+
+class ConfusionAudit:
+    def __init__(self, popularity: Popularity, settings: AuditSettings, log: Any) -> None:
+        self._popularity = popularity
+        self._settings = settings
+        self._log = log
+
+    async def page(self, offset: int, limit: int) -> dict[str, Any]:
+        if offset < 0:
+            raise BadRequest("offset must be 0 or more.")
+        if not 1 <= limit <= MAX_PAGE:
+            raise BadRequest(f"limit must be between 1 and {MAX_PAGE}.")
+        report = await self.report()
+        items = report.suspects[offset : offset + limit]
+        following = offset + limit if offset + limit < len(report.suspects) else None
+        return {
+            "items": [s.as_dict() for s in items],
+            "total": len(report.suspects),
+            "offset": offset,
+            "limit": limit,
+            "next_offset": following,
+            "artifacts_audited": report.artifacts,
+            "popular_compared_against": report.compared_against,
+            "weights": WEIGHTS,
+            "min_score": self._settings.min_score,
+        }
+
+    async def report(self) -> Report:
+        started = time.perf_counter()
+        stats = await self._popularity.stats()
+        pairs, popular_count, words = await asyncio.to_thread(self._name_pairs, stats)
+        involved = {a.id for a, t, _ in pairs} | {t.id for a, t, _ in pairs}
+        busy = [
+            s.id for s in stats if s.id in involved and s.downloads >= self._settings.min_downloads
+        ]
+        downloads = await self._popularity.downloads(busy, self._settings.traffic_rows)
+        traffic = {
+            artifact_id: analyse(
+                rows,
+                min_downloads=self._settings.min_downloads,
+                new_account=self._settings.new_account,
+            )
+            for artifact_id, rows in downloads.items()
+        }
+        suspects = self._score(pairs, traffic, words)
+        seconds = time.perf_counter() - started
+        self._log.info(
+            "ingest.confusion.audited",
+            artifacts=len(stats),
+            popular=popular_count,
+            pairs=len(pairs),
+            suspects=len(suspects),
+            seconds=round(seconds, 3),
+        )
+        return Report(suspects, len(stats), popular_count, seconds)
+
+    # ------------------------------------------------------------------ name pairs
+
+    def _name_pairs(
+        self, stats: Sequence[ArtifactStats]
+    ) -> tuple[list[tuple[ArtifactStats, ArtifactStats, NameMatch]], int, Counter[str]]:
+        """(candidate, popular artifact, how the names match), in either popularity order:
+        which one imitates the other is decided once the traffic is known."""
+        floor = self._settings.min_target_popularity
+        ranked = sorted(
+            (s for s in stats if _raw_popularity(s) >= floor),
+            key=lambda s: (-_raw_popularity(s), s.created_at),
+        )[: self._settings.top_k]
+        popular_by_name: dict[str, list[ArtifactStats]] = defaultdict(list)
+        for item in ranked:
+            popular_by_name[item.name].append(item)
+        popular_names = list(popular_by_name)
+        index = PopularIndex([forms(n) for n in popular_names])
+        by_name: dict[str, list[ArtifactStats]] = defaultdict(list)
+        for item in stats:
+            by_name[item.name].append(item)
+        words = _word_use(by_name)
+        pairs: list[tuple[ArtifactStats, ArtifactStats, NameMatch]] = []
+        for name, artifacts in by_name.items():
+            candidate = forms(name)
+            for position, match in index.matches(candidate):
+                match = _damped(
+                    match, candidate.tokens, forms(popular_names[position]).tokens, words
+                )
+                for target in popular_by_name[popular_names[position]]:
+                    pairs.extend((a, target, match) for a in artifacts if a.type == target.type)
+        pairs.extend(_same_name_other_owner(by_name, popular_by_name))
+        return pairs, len(ranked), words
+
+    # ------------------------------------------------------------------ scoring
+
+    def _score(
+        self,
+        pairs: Sequence[tuple[ArtifactStats, ArtifactStats, NameMatch]],
+        traffic: dict[str, TrafficFinding],
+        words: Counter[str],
+    ) -> list[Suspect]:
+        best: dict[str, Suspect] = {}
+        for first, second, match in pairs:
+            first_traffic = traffic.get(first.id) or TrafficFinding(first.downloads, 0.0)
+            second_traffic = traffic.get(second.id) or TrafficFinding(second.downloads, 0.0)
+            first_pop = _organic_popularity(first, first_traffic)
+            second_pop = _organic_popularity(second, second_traffic)
+            if (first_pop, -first.created_at.timestamp()) < (
+                second_pop,
+                -second.created_at.timestamp(),
+            ):
+                suspect, target, suspect_traffic = first, second, first_traffic
+                suspect_pop, target_pop = first_pop, second_pop
+            else:
+                # The "popular" side of the pair is the less organically popular one (or the
+                # newer of two equals): it is the impostor. Only same-kind tricks reverse
+                # cleanly (a typo of a typo is a typo); affix/scope read the other way.
+                if match.kind not in {"typo", "homoglyph", "delimiter", "case", "reorder"}:
+                    continue
+                suspect, target, suspect_traffic = second, first, second_traffic
+                suspect_pop, target_pop = second_pop, first_pop
+                turned = compare(forms(suspect.name), forms(target.name))
+                if turned is None:
+                    continue
+                match = _damped(
+                    turned, forms(suspect.name).tokens, forms(target.name).tokens, words
+                )
+            if target_pop < self._settings.min_target_popularity:
+                continue
+            gap = min(1.0, max(0.0, math.log10((target_pop + 1) / (suspect_pop + 1)) / 2))
+            score = round(
+                WEIGHTS["name"] * match.strength
+                + WEIGHTS["popularity_gap"] * gap
+                + WEIGHTS["traffic"] * suspect_traffic.strength,
+                3,
+            )
+            if score < self._settings.min_score:
+                continue
+            current = best.get(suspect.id)
+            if current is not None and current.score >= score:
+                continue
+            reasons = (
+                f"name {match.reason} (downloaded {target.downloads:,} "
+                f"{_times(target.downloads)}, shown in {target.search_appearances:,} search "
+                f"results; this one {suspect.downloads:,} {_times(suspect.downloads)} and "
+                f"{suspect.search_appearances:,})",
+                *suspect_traffic.reasons,
+            )
+            best[suspect.id] = Suspect(suspect, target, match, score, gap, suspect_traffic, reasons)
+        return sorted(best.values(), key=lambda s: (-s.score, s.artifact.name, s.artifact.id))
+
+
+def _raw_popularity(stats: ArtifactStats) -> float:
+    return stats.downloads + stats.search_appearances / SEARCH_APPEARANCES_PER_DOWNLOAD
+
+
+def _organic_popularity(stats: ArtifactStats, traffic: TrafficFinding) -> float:
+    return traffic.organic_downloads + stats.search_appearances / SEARCH_APPEARANCES_PER_DOWNLOAD
+
+
+def _word_use(by_name: dict[str, list[ArtifactStats]]) -> Counter[str]:
+    """How many distinct names use each word (of their skeleton)."""
+    use: Counter[str] = Counter()
+    for name in by_name:
+        use.update(set(forms(name).tokens))
+    return use
+
+
+def _damped(
+    match: NameMatch,
+    candidate_tokens: tuple[str, ...],
+    target_tokens: tuple[str, ...],
+    words: Counter[str],
+) -> NameMatch:
+    """Halve a typo or affix match whose changed words are ordinary words of the catalog."""
+    if match.kind not in {"typo", "affix"}:
+        return match
+    changed = [t for t in candidate_tokens if t not in target_tokens]
+    if not changed or any(words[t] - 1 < COMMON_WORD_NAMES for t in changed):
+        return match
+    shown = ", ".join(f"'{t}'" for t in changed)
+    return NameMatch(
+        match.kind,
+        round(match.strength / 2, 3),
+        f"{match.reason}, though {shown} is a word other artifact names use too",
+        match.distance,
+    )
+
+
+def _same_name_other_owner(
+    by_name: dict[str, list[ArtifactStats]],
+    popular_by_name: dict[str, list[ArtifactStats]],
+) -> list[tuple[ArtifactStats, ArtifactStats, NameMatch]]:
+    """The scope trick on identical names: a popular Hub or GitHub artifact's name
+    registered again from another owner (`evil/bert-base-uncased` named like
+    `google-bert/bert-base-uncased`). The same source registered twice is no trick."""
+    pairs = []
+    for name, popular in popular_by_name.items():
+        for target in popular:
+            target_owner = owner_of(target)
+            for other in by_name.get(name, ()):
+                if other.id == target.id or other.type != target.type:
+                    continue
+                owner = owner_of(other)
+                if owner == target_owner:
+                    continue
+                pairs.append(
+                    (
+                        other,
+                        target,
+                        NameMatch(
+                            "scope",
+                            0.85,
+                            f"is '{name}', the name of the artifact from {target_owner}, "
+                            f"but comes from {owner}",
+                        ),
+                    )
+                )
+    return pairs
+
+
+def owner_of(stats: ArtifactStats) -> str:
+    """Who publishes the artifact's source, in words: the Hub or GitHub owner, the uploader
+    of a zip, or the host of another URL."""
+    parts = urlsplit(stats.source_url)
+    if parts.scheme == "upload":
+        return f"an upload by '{stats.uploader or 'anonymous'}'"
+    host = (parts.hostname or "").removeprefix("www.")
+    segments = [s for s in parts.path.split("/") if s]
+    if segments and segments[0] == "datasets" and host in {"huggingface.co", "hf.co"}:
+        segments = segments[1:]
+    if host in {"huggingface.co", "hf.co", "github.com"}:
+        if len(segments) >= 2:
+            return f"owner '{segments[0]}' on {host}"
+        return f"{host} without an owner"
+    return f"the host {host or 'unknown'}"
+
+
+def _ref(stats: ArtifactStats) -> dict[str, Any]:
+    return {
+        "id": stats.id,
+        "name": stats.name,
+        "type": stats.type,
+        "downloads": stats.downloads,
+        "search_appearances": stats.search_appearances,
+    }
+
+
+def _times(count: int) -> str:
+    return "time" if count == 1 else "times"
