@@ -42,6 +42,7 @@ WEIGHTS = {"name": 0.5, "popularity_gap": 0.25, "traffic": 0.25}
 SEARCH_APPEARANCES_PER_DOWNLOAD = 10
 COMMON_WORD_NAMES = 3
 MAX_PAGE = 500
+INFLATED = 0.5  # traffic strength from which an artifact's popularity is not believed
 
 
 @dataclass(frozen=True)
@@ -208,8 +209,11 @@ class ConfusionAudit:
                 match = _damped(
                     turned, forms(suspect.name).tokens, forms(target.name).tokens, words
                 )
-            if target_pop < self._settings.min_target_popularity:
-                continue
+            if (
+                target_pop < self._settings.min_target_popularity
+                or traffic.get(target.id, _QUIET).strength >= INFLATED
+            ):
+                continue  # not popular, or popular only through a bot farm: not an original
             gap = min(1.0, max(0.0, math.log10((target_pop + 1) / (suspect_pop + 1)) / 2))
             score = round(
                 WEIGHTS["name"] * match.strength
@@ -223,10 +227,10 @@ class ConfusionAudit:
             if current is not None and current.score >= score:
                 continue
             reasons = (
-                f"name {match.reason} (downloaded {target.downloads:,} "
-                f"{_times(target.downloads)}, shown in {target.search_appearances:,} search "
-                f"results; this one {suspect.downloads:,} {_times(suspect.downloads)} and "
-                f"{suspect.search_appearances:,})",
+                f"name {match.reason}; '{target.name}' was downloaded {target.downloads:,} "
+                f"{_times(target.downloads)} and found by {target.search_appearances:,} "
+                f"{_searches(target.search_appearances)}, this one {suspect.downloads:,} "
+                f"{_times(suspect.downloads)} and by {suspect.search_appearances:,}",
                 *suspect_traffic.reasons,
             )
             best[suspect.id] = Suspect(suspect, target, match, score, gap, suspect_traffic, reasons)
@@ -331,3 +335,10 @@ def _ref(stats: ArtifactStats) -> dict[str, Any]:
 
 def _times(count: int) -> str:
     return "time" if count == 1 else "times"
+
+
+def _searches(count: int) -> str:
+    return "search" if count == 1 else "searches"
+
+
+_QUIET = TrafficFinding(0, 0.0)

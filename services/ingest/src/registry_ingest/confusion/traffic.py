@@ -81,10 +81,12 @@ def analyse(
     strength = sum(TRAFFIC_WEIGHTS[k] * v for k, v in signs.items())
     reasons: list[str] = []
     if concentration > 0:
-        reasons.append(
-            f"{top_share:.0%} of its {total:,} downloads came from {len(top)} of "
-            f"{accounts:,} accounts"
+        who = (
+            f"only {accounts} {'account' if accounts == 1 else 'accounts'}"
+            if accounts <= len(top)
+            else f"its {len(top)} busiest of {accounts:,} accounts"
         )
+        reasons.append(f"{top_share:.0%} of its {total:,} downloads came from {who}")
     if new_accounts > 0:
         reasons.append(
             f"{fresh_share:.0%} of its {total:,} downloads came from {fresh_accounts:,} "
