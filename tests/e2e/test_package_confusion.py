@@ -163,7 +163,8 @@ def test_the_audit_finds_the_look_alikes_and_the_bot_farm_and_not_the_honest(
     for item in suspects.values():
         assert item["imitates"]["id"] == original_id
         assert 0.5 <= item["score"] <= 1
-    assert original_id not in suspects and not set(honest.values()) & set(suspects)
+    assert original_id not in suspects
+    assert not set(honest.values()) & set(suspects)
 
     farmed = suspects[farmed_id]
     assert farmed["signals"]["name"]["kind"] == "homoglyph"
@@ -198,7 +199,9 @@ def test_only_admins_may_read_the_audit_and_bad_pages_are_400(
         assert admin.get("/audit/package-confusion", params={"limit": 0}).status_code == 400
         assert admin.get("/audit/package-confusion", params={"offset": -1}).status_code == 400
         empty = _report(admin)
-        assert empty["items"] == [] and empty["total"] == 0 and empty["next_offset"] is None
+        assert empty["items"] == []
+        assert empty["total"] == 0
+        assert empty["next_offset"] is None
     with registry.client(headers={"X-Authorization": token}) as searcher:
         refused = searcher.get("/audit/package-confusion")
         assert refused.status_code == 401
