@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -34,7 +35,7 @@ from urllib.parse import urlsplit
 
 from registry_common.errors import BadRequest
 from registry_ingest.confusion.index import PopularIndex
-from registry_ingest.confusion.names import NameMatch, compare, forms
+from registry_ingest.confusion.names import NameForms, NameMatch, compare, forms
 from registry_ingest.confusion.traffic import TrafficFinding, analyse
 from registry_ingest.popularity import ArtifactStats, Popularity
 
@@ -42,6 +43,7 @@ WEIGHTS = {"name": 0.5, "popularity_gap": 0.25, "traffic": 0.25}
 SEARCH_APPEARANCES_PER_DOWNLOAD = 10
 COMMON_WORD_NAMES = 3
 MAX_PAGE = 500
+_DIGITS = re.compile(r"[0-9]")
 INFLATED = 0.5  # traffic strength from which an artifact's popularity is not believed
 
 
@@ -116,7 +118,9 @@ class ConfusionAudit:
     async def report(self) -> Report:
         started = time.perf_counter()
         stats = await self._popularity.stats()
-        pairs, popular_count, words = await asyncio.to_thread(self._name_pairs, stats)
+        pairs, popular_count, words = await asyncio.to_thread(
+            find_name_pairs, stats, self._settings
+        )
         involved = {a.id for a, t, _ in pairs} | {t.id for a, t, _ in pairs}
         busy = [
             s.id for s in stats if s.id in involved and s.downloads >= self._settings.min_downloads
@@ -130,7 +134,7 @@ class ConfusionAudit:
             )
             for artifact_id, rows in downloads.items()
         }
-        suspects = self._score(pairs, traffic, words)
+        suspects = score_pairs(pairs, traffic, words, self._settings)
         seconds = time.perf_counter() - started
         self._log.info(
             "ingest.confusion.audited",
@@ -142,99 +146,99 @@ class ConfusionAudit:
         )
         return Report(suspects, len(stats), popular_count, seconds)
 
-    # ------------------------------------------------------------------ name pairs
 
-    def _name_pairs(
-        self, stats: Sequence[ArtifactStats]
-    ) -> tuple[list[tuple[ArtifactStats, ArtifactStats, NameMatch]], int, Counter[str]]:
-        """(candidate, popular artifact, how the names match), in either popularity order:
-        which one imitates the other is decided once the traffic is known."""
-        floor = self._settings.min_target_popularity
-        ranked = sorted(
-            (s for s in stats if _raw_popularity(s) >= floor),
-            key=lambda s: (-_raw_popularity(s), s.created_at),
-        )[: self._settings.top_k]
-        popular_by_name: dict[str, list[ArtifactStats]] = defaultdict(list)
-        for item in ranked:
-            popular_by_name[item.name].append(item)
-        popular_names = list(popular_by_name)
-        index = PopularIndex([forms(n) for n in popular_names])
-        by_name: dict[str, list[ArtifactStats]] = defaultdict(list)
-        for item in stats:
-            by_name[item.name].append(item)
-        words = _word_use(by_name)
-        pairs: list[tuple[ArtifactStats, ArtifactStats, NameMatch]] = []
-        for name, artifacts in by_name.items():
-            candidate = forms(name)
-            for position, match in index.matches(candidate):
-                match = _damped(
-                    match, candidate.tokens, forms(popular_names[position]).tokens, words
-                )
-                for target in popular_by_name[popular_names[position]]:
-                    pairs.extend((a, target, match) for a in artifacts if a.type == target.type)
-        pairs.extend(_same_name_other_owner(by_name, popular_by_name))
-        return pairs, len(ranked), words
+# ---------------------------------------------------------------------- name pairs
 
-    # ------------------------------------------------------------------ scoring
 
-    def _score(
-        self,
-        pairs: Sequence[tuple[ArtifactStats, ArtifactStats, NameMatch]],
-        traffic: dict[str, TrafficFinding],
-        words: Counter[str],
-    ) -> list[Suspect]:
-        best: dict[str, Suspect] = {}
-        for first, second, match in pairs:
-            first_traffic = traffic.get(first.id) or TrafficFinding(first.downloads, 0.0)
-            second_traffic = traffic.get(second.id) or TrafficFinding(second.downloads, 0.0)
-            first_pop = _organic_popularity(first, first_traffic)
-            second_pop = _organic_popularity(second, second_traffic)
-            if (first_pop, -first.created_at.timestamp()) < (
-                second_pop,
-                -second.created_at.timestamp(),
-            ):
-                suspect, target, suspect_traffic = first, second, first_traffic
-                suspect_pop, target_pop = first_pop, second_pop
-            else:
-                # The "popular" side of the pair is the less organically popular one (or the
-                # newer of two equals): it is the impostor. Only same-kind tricks reverse
-                # cleanly (a typo of a typo is a typo); affix/scope read the other way.
-                if match.kind not in {"typo", "homoglyph", "delimiter", "case", "reorder"}:
-                    continue
-                suspect, target, suspect_traffic = second, first, second_traffic
-                suspect_pop, target_pop = second_pop, first_pop
-                turned = compare(forms(suspect.name), forms(target.name))
-                if turned is None:
-                    continue
-                match = _damped(
-                    turned, forms(suspect.name).tokens, forms(target.name).tokens, words
-                )
-            if (
-                target_pop < self._settings.min_target_popularity
-                or traffic.get(target.id, _QUIET).strength >= INFLATED
-            ):
-                continue  # not popular, or popular only through a bot farm: not an original
-            gap = min(1.0, max(0.0, math.log10((target_pop + 1) / (suspect_pop + 1)) / 2))
-            score = round(
-                WEIGHTS["name"] * match.strength
-                + WEIGHTS["popularity_gap"] * gap
-                + WEIGHTS["traffic"] * suspect_traffic.strength,
-                3,
-            )
-            if score < self._settings.min_score:
+def find_name_pairs(
+    stats: Sequence[ArtifactStats], settings: AuditSettings
+) -> tuple[list[tuple[ArtifactStats, ArtifactStats, NameMatch]], int, Counter[str]]:
+    """(candidate, popular artifact, how the names match), in either popularity order:
+    which one imitates the other is decided once the traffic is known."""
+    floor = settings.min_target_popularity
+    ranked = sorted(
+        (s for s in stats if _raw_popularity(s) >= floor),
+        key=lambda s: (-_raw_popularity(s), s.created_at),
+    )[: settings.top_k]
+    popular_by_name: dict[str, list[ArtifactStats]] = defaultdict(list)
+    for item in ranked:
+        popular_by_name[item.name].append(item)
+    popular_names = list(popular_by_name)
+    index = PopularIndex([forms(n) for n in popular_names])
+    by_name: dict[str, list[ArtifactStats]] = defaultdict(list)
+    for item in stats:
+        by_name[item.name].append(item)
+    words = _word_use(by_name)
+    pairs: list[tuple[ArtifactStats, ArtifactStats, NameMatch]] = []
+    for name, artifacts in by_name.items():
+        candidate = forms(name)
+        for position, match in index.matches(candidate):
+            match = _damped(match, candidate, forms(popular_names[position]), words)
+            for target in _most_popular_per_type(popular_by_name[popular_names[position]]):
+                pairs.extend((a, target, match) for a in artifacts if a.type == target.type)
+    pairs.extend(_same_name_other_owner(by_name, popular_by_name))
+    return pairs, len(ranked), words
+
+
+# ---------------------------------------------------------------------- scoring
+
+
+def score_pairs(
+    pairs: Sequence[tuple[ArtifactStats, ArtifactStats, NameMatch]],
+    traffic: dict[str, TrafficFinding],
+    words: Counter[str],
+    settings: AuditSettings,
+) -> list[Suspect]:
+    best: dict[str, Suspect] = {}
+    for first, second, match in pairs:
+        first_traffic = traffic.get(first.id) or TrafficFinding(first.downloads, 0.0)
+        second_traffic = traffic.get(second.id) or TrafficFinding(second.downloads, 0.0)
+        first_pop = _organic_popularity(first, first_traffic)
+        second_pop = _organic_popularity(second, second_traffic)
+        if (first_pop, -first.created_at.timestamp()) < (
+            second_pop,
+            -second.created_at.timestamp(),
+        ):
+            suspect, target, suspect_traffic = first, second, first_traffic
+            suspect_pop, target_pop = first_pop, second_pop
+        else:
+            # The "popular" side of the pair is the less organically popular one (or the
+            # newer of two equals): it is the impostor. Only same-kind tricks reverse
+            # cleanly (a typo of a typo is a typo); affix/scope read the other way.
+            if match.kind not in {"typo", "homoglyph", "delimiter", "case", "reorder"}:
                 continue
-            current = best.get(suspect.id)
-            if current is not None and current.score >= score:
+            suspect, target, suspect_traffic = second, first, second_traffic
+            suspect_pop, target_pop = second_pop, first_pop
+            turned = compare(forms(suspect.name), forms(target.name))
+            if turned is None:
                 continue
-            reasons = (
-                f"name {match.reason}; '{target.name}' was downloaded {target.downloads:,} "
-                f"{_times(target.downloads)} and found by {target.search_appearances:,} "
-                f"{_searches(target.search_appearances)}, this one {suspect.downloads:,} "
-                f"{_times(suspect.downloads)} and by {suspect.search_appearances:,}",
-                *suspect_traffic.reasons,
-            )
-            best[suspect.id] = Suspect(suspect, target, match, score, gap, suspect_traffic, reasons)
-        return sorted(best.values(), key=lambda s: (-s.score, s.artifact.name, s.artifact.id))
+            match = _damped(turned, forms(suspect.name), forms(target.name), words)
+        if (
+            target_pop < settings.min_target_popularity
+            or traffic.get(target.id, _QUIET).strength >= INFLATED
+        ):
+            continue  # not popular, or popular only through a bot farm: not an original
+        gap = min(1.0, max(0.0, math.log10((target_pop + 1) / (suspect_pop + 1)) / 2))
+        score = round(
+            WEIGHTS["name"] * match.strength
+            + WEIGHTS["popularity_gap"] * gap
+            + WEIGHTS["traffic"] * suspect_traffic.strength,
+            3,
+        )
+        if score < settings.min_score:
+            continue
+        current = best.get(suspect.id)
+        if current is not None and current.score >= score:
+            continue
+        reasons = (
+            f"name {match.reason}; '{target.name}' was downloaded {target.downloads:,} "
+            f"{_times(target.downloads)} and found by {target.search_appearances:,} "
+            f"{_searches(target.search_appearances)}, this one {suspect.downloads:,} "
+            f"{_times(suspect.downloads)} and by {suspect.search_appearances:,}",
+            *suspect_traffic.reasons,
+        )
+        best[suspect.id] = Suspect(suspect, target, match, score, gap, suspect_traffic, reasons)
+    return sorted(best.values(), key=lambda s: (-s.score, s.artifact.name, s.artifact.id))
 
 
 def _raw_popularity(stats: ArtifactStats) -> float:
@@ -254,23 +258,24 @@ def _word_use(by_name: dict[str, list[ArtifactStats]]) -> Counter[str]:
 
 
 def _damped(
-    match: NameMatch,
-    candidate_tokens: tuple[str, ...],
-    target_tokens: tuple[str, ...],
-    words: Counter[str],
+    match: NameMatch, candidate: NameForms, target: NameForms, words: Counter[str]
 ) -> NameMatch:
-    """Halve a typo or affix match whose changed words are ordinary words of the catalog."""
-    if match.kind not in {"typo", "affix"}:
+    """Halve a typo that looks like an honest relative rather than an imitation: one that
+    changes only numbers (`gemma-2b` next to `gemma-7b`: another size or version), or whose
+    changed words are ordinary words of the catalog (`bert-base-cased` next to
+    `bert-base-uncased`: `cased` is a word other names use)."""
+    if match.kind != "typo":
         return match
-    changed = [t for t in candidate_tokens if t not in target_tokens]
-    if not changed or any(words[t] - 1 < COMMON_WORD_NAMES for t in changed):
-        return match
-    shown = ", ".join(f"'{t}'" for t in changed)
+    if _DIGITS.sub("", candidate.folded) == _DIGITS.sub("", target.folded):
+        note = "though only numbers differ, as between sizes or versions"
+    else:
+        changed = [t for t in candidate.tokens if t not in target.tokens]
+        if not changed or any(words[t] - 1 < COMMON_WORD_NAMES for t in changed):
+            return match
+        shown = ", ".join(f"'{t}'" for t in changed)
+        note = f"though {shown} is a word other artifact names use too"
     return NameMatch(
-        match.kind,
-        round(match.strength / 2, 3),
-        f"{match.reason}, though {shown} is a word other artifact names use too",
-        match.distance,
+        match.kind, round(match.strength / 2, 3), f"{match.reason}, {note}", match.distance
     )
 
 
@@ -283,7 +288,7 @@ def _same_name_other_owner(
     `google-bert/bert-base-uncased`). The same source registered twice is no trick."""
     pairs = []
     for name, popular in popular_by_name.items():
-        for target in popular:
+        for target in _most_popular_per_type(popular):
             target_owner = owner_of(target)
             for other in by_name.get(name, ()):
                 if other.id == target.id or other.type != target.type:
@@ -291,19 +296,21 @@ def _same_name_other_owner(
                 owner = owner_of(other)
                 if owner == target_owner:
                     continue
-                pairs.append(
-                    (
-                        other,
-                        target,
-                        NameMatch(
-                            "scope",
-                            0.85,
-                            f"is '{name}', the name of the artifact from {target_owner}, "
-                            f"but comes from {owner}",
-                        ),
-                    )
+                reason = (
+                    f"is '{name}', the name of the artifact from {target_owner}, but comes "
+                    f"from {owner}"
                 )
+                pairs.append((other, target, NameMatch("scope", 0.85, reason)))
     return pairs
+
+
+def _most_popular_per_type(ranked: Sequence[ArtifactStats]) -> list[ArtifactStats]:
+    """The first (most popular) artifact of each type among `ranked` (popularity order):
+    copies of one name from one source are one original, not one per copy."""
+    seen: dict[str, ArtifactStats] = {}
+    for item in ranked:
+        seen.setdefault(item.type, item)
+    return list(seen.values())
 
 
 def owner_of(stats: ArtifactStats) -> str:
