@@ -48,6 +48,7 @@ def registry(
                 rating_wait_seconds=10,
                 popularity_flush_seconds=0.2,
                 confusion_new_account_hours=NEW_ACCOUNT_SECONDS / 3600,
+                confusion_max_age_seconds=0,
             )
         }
 

@@ -16,14 +16,12 @@ from __future__ import annotations
 import csv
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from registry_ingest.confusion.audit import AuditSettings, find_name_pairs, score_pairs
 from registry_ingest.popularity import ArtifactStats
 
 FIXTURE = Path(__file__).parent / "fixtures" / "package_confusion_names.csv"
-EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -47,9 +45,9 @@ def _catalog() -> tuple[list[ArtifactStats], dict[str, tuple[str, str, str]]]:
         if label == "popular":
             downloads, shown, age = 400 + 97 * (i % 40), 50 + i, 0
         elif label == "squat":
-            downloads, shown, age = i % 12, i % 5, 300
+            downloads, shown, age = i % 12, i % 5, 2000
         else:
-            downloads, shown, age = (i * 7) % 60, i % 9, 200
+            downloads, shown, age = (i * 7) % 60, i % 9, 1000
         owner, _, base = name.rpartition("/")
         url = f"https://huggingface.co/{owner or 'org' + str(i)}/{base}"
         stats.append(
@@ -59,7 +57,7 @@ def _catalog() -> tuple[list[ArtifactStats], dict[str, tuple[str, str, str]]]:
                 type="model",
                 source_url=url,
                 uploader="someone",
-                created_at=EPOCH + timedelta(days=age, minutes=i),
+                seq=age + i,  # the popular originals were registered first
                 downloads=downloads,
                 search_appearances=shown,
             )

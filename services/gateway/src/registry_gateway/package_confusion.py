@@ -69,6 +69,8 @@ class ConfusionReport(BaseModel):
     popular_compared_against: int = Field(description="The top K by popularity.")
     weights: dict[str, float]
     min_score: float
+    computed_at: str = Field(description="ISO 8601: when this report was computed.")
+    compute_seconds: float = Field(description="How long computing it took.")
 
 
 def build_confusion_router(service: GatewayService) -> APIRouter:

@@ -92,4 +92,5 @@ def audit_settings(settings: IngestSettings) -> AuditSettings:
         min_downloads=settings.confusion_min_downloads,
         new_account=timedelta(hours=settings.confusion_new_account_hours),
         traffic_rows=settings.confusion_traffic_rows,
+        max_age=settings.confusion_max_age_seconds,
     )

@@ -77,6 +77,14 @@ class IngestSettings(BaseSettings):
         gt=0,
         description="An account this young at download time counts as new (bot-farm sign).",
     )
+    confusion_max_age_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description=(
+            "How long a computed confusion report is served again (paging, concurrent "
+            "requests) before the next request recomputes it; 0 recomputes every time."
+        ),
+    )
     confusion_traffic_rows: int = Field(
         default=5000, ge=10, description="Newest downloads per artifact the traffic check reads."
     )

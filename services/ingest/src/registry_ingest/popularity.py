@@ -42,7 +42,7 @@ class ArtifactStats:
     type: str
     source_url: str
     uploader: str | None
-    created_at: datetime
+    seq: int  # catalog order: a lower seq was registered earlier
     downloads: int
     search_appearances: int
 
@@ -123,7 +123,7 @@ class Popularity:
                 ArtifactRow.type,
                 ArtifactRow.source_url,
                 ArtifactRow.uploader,
-                ArtifactRow.created_at,
+                ArtifactRow.seq,
                 PopularityRow.downloads,
                 PopularityRow.search_appearances,
             )
@@ -133,10 +133,8 @@ class Popularity:
         async with database_errors(), self._sessions() as session:
             result = await session.execute(statement)
             return [
-                ArtifactStats(
-                    id_, name, type_, url, uploader, _utc(created), downloads or 0, shown or 0
-                )
-                for id_, name, type_, url, uploader, created, downloads, shown in result.all()
+                ArtifactStats(id_, name, type_, url, uploader, seq, downloads or 0, shown or 0)
+                for id_, name, type_, url, uploader, seq, downloads, shown in result.all()
             ]
 
     async def downloads(

@@ -28,8 +28,8 @@ import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -55,6 +55,7 @@ class AuditSettings:
     min_downloads: int = 10
     new_account: timedelta = timedelta(hours=1)
     traffic_rows: int = 5000
+    max_age: float = 10.0  # seconds a computed report is served again
 
 
 @dataclass(frozen=True)
@@ -87,20 +88,35 @@ class Report:
     artifacts: int
     compared_against: int
     seconds: float
+    computed_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 class ConfusionAudit:
+    """The use case. A report is reused for `max_age` (paging through one listing does not
+    recompute it, and concurrent requests share one computation)."""
+
     def __init__(self, popularity: Popularity, settings: AuditSettings, log: Any) -> None:
         self._popularity = popularity
         self._settings = settings
         self._log = log
+        self._latest: tuple[float, Report] | None = None
+        self._computing = asyncio.Lock()
+
+    async def current(self) -> Report:
+        async with self._computing:
+            now = time.monotonic()
+            if self._latest is not None and now - self._latest[0] < self._settings.max_age:
+                return self._latest[1]
+            report = await self.report()
+            self._latest = (now, report)
+            return report
 
     async def page(self, offset: int, limit: int) -> dict[str, Any]:
         if offset < 0:
             raise BadRequest("offset must be 0 or more.")
         if not 1 <= limit <= MAX_PAGE:
             raise BadRequest(f"limit must be between 1 and {MAX_PAGE}.")
-        report = await self.report()
+        report = await self.current()
         items = report.suspects[offset : offset + limit]
         following = offset + limit if offset + limit < len(report.suspects) else None
         return {
@@ -113,6 +129,8 @@ class ConfusionAudit:
             "popular_compared_against": report.compared_against,
             "weights": WEIGHTS,
             "min_score": self._settings.min_score,
+            "computed_at": report.computed_at.isoformat(),
+            "compute_seconds": round(report.seconds, 3),
         }
 
     async def report(self) -> Report:
@@ -158,7 +176,7 @@ def find_name_pairs(
     floor = settings.min_target_popularity
     ranked = sorted(
         (s for s in stats if _raw_popularity(s) >= floor),
-        key=lambda s: (-_raw_popularity(s), s.created_at),
+        key=lambda s: (-_raw_popularity(s), s.seq),
     )[: settings.top_k]
     popular_by_name: dict[str, list[ArtifactStats]] = defaultdict(list)
     for item in ranked:
@@ -195,10 +213,7 @@ def score_pairs(
         second_traffic = traffic.get(second.id) or TrafficFinding(second.downloads, 0.0)
         first_pop = _organic_popularity(first, first_traffic)
         second_pop = _organic_popularity(second, second_traffic)
-        if (first_pop, -first.created_at.timestamp()) < (
-            second_pop,
-            -second.created_at.timestamp(),
-        ):
+        if (first_pop, -first.seq) < (second_pop, -second.seq):
             suspect, target, suspect_traffic = first, second, first_traffic
             suspect_pop, target_pop = first_pop, second_pop
         else:
