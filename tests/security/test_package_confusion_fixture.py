@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from registry_ingest.confusion.audit import AuditSettings, find_name_pairs, score_pairs
+from registry_ingest.confusion.index import NameMatcher
 from registry_ingest.popularity import ArtifactStats
 
 FIXTURE = Path(__file__).parent / "fixtures" / "package_confusion_names.csv"
@@ -68,7 +69,7 @@ def _catalog() -> tuple[list[ArtifactStats], dict[str, tuple[str, str, str]]]:
 def evaluate(settings: AuditSettings | None = None) -> Evaluation:
     the_settings = settings or AuditSettings()
     stats, labels = _catalog()
-    pairs, _, words = find_name_pairs(stats, the_settings)
+    pairs, _, words = find_name_pairs(stats, the_settings, NameMatcher())
     suspects = score_pairs(pairs, {}, words, the_settings)
     flagged = {s.artifact.name: s.target.name for s in suspects}
     squats = {name for name, (label, _, _) in labels.items() if label == "squat"}

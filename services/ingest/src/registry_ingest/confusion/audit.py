@@ -34,7 +34,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from registry_common.errors import BadRequest
-from registry_ingest.confusion.index import PopularIndex
+from registry_ingest.confusion.index import NameMatcher
 from registry_ingest.confusion.names import NameForms, NameMatch, compare, forms
 from registry_ingest.confusion.traffic import TrafficFinding, analyse
 from registry_ingest.popularity import ArtifactStats, Popularity
@@ -101,15 +101,21 @@ class ConfusionAudit:
         self._log = log
         self._latest: tuple[float, Report] | None = None
         self._computing = asyncio.Lock()
+        self._matcher = NameMatcher()
 
     async def current(self) -> Report:
         async with self._computing:
             now = time.monotonic()
             if self._latest is not None and now - self._latest[0] < self._settings.max_age:
                 return self._latest[1]
-            report = await self.report()
+            report = await self._compute()
             self._latest = (now, report)
             return report
+
+    async def report(self) -> Report:
+        """A fresh report (one computation at a time: the name matcher is shared state)."""
+        async with self._computing:
+            return await self._compute()
 
     async def page(self, offset: int, limit: int) -> dict[str, Any]:
         if offset < 0:
@@ -133,11 +139,11 @@ class ConfusionAudit:
             "compute_seconds": round(report.seconds, 3),
         }
 
-    async def report(self) -> Report:
+    async def _compute(self) -> Report:
         started = time.perf_counter()
         stats = await self._popularity.stats()
         pairs, popular_count, words = await asyncio.to_thread(
-            find_name_pairs, stats, self._settings
+            find_name_pairs, stats, self._settings, self._matcher
         )
         involved = {a.id for a, t, _ in pairs} | {t.id for a, t, _ in pairs}
         busy = [
@@ -169,7 +175,7 @@ class ConfusionAudit:
 
 
 def find_name_pairs(
-    stats: Sequence[ArtifactStats], settings: AuditSettings
+    stats: Sequence[ArtifactStats], settings: AuditSettings, matcher: NameMatcher
 ) -> tuple[list[tuple[ArtifactStats, ArtifactStats, NameMatch]], int, Counter[str]]:
     """(candidate, popular artifact, how the names match), in either popularity order:
     which one imitates the other is decided once the traffic is known."""
@@ -177,25 +183,28 @@ def find_name_pairs(
     ranked = sorted(
         (s for s in stats if _raw_popularity(s) >= floor),
         key=lambda s: (-_raw_popularity(s), s.seq),
-    )[: settings.top_k]
+    )
+    top = ranked[: settings.top_k]
     popular_by_name: dict[str, list[ArtifactStats]] = defaultdict(list)
-    for item in ranked:
+    for item in top:
         popular_by_name[item.name].append(item)
-    popular_names = list(popular_by_name)
-    index = PopularIndex([forms(n) for n in popular_names])
     by_name: dict[str, list[ArtifactStats]] = defaultdict(list)
     for item in stats:
         by_name[item.name].append(item)
-    words = _word_use(by_name)
+    ranked_names = list(dict.fromkeys(item.name for item in ranked))
+    found = matcher.matches(list(by_name), ranked_names, len(popular_by_name))
+    words = matcher.word_use
     pairs: list[tuple[ArtifactStats, ArtifactStats, NameMatch]] = []
-    for name, artifacts in by_name.items():
-        candidate = forms(name)
-        for position, match in index.matches(candidate):
-            match = _damped(match, candidate, forms(popular_names[position]), words)
-            for target in _most_popular_per_type(popular_by_name[popular_names[position]]):
-                pairs.extend((a, target, match) for a in artifacts if a.type == target.type)
+    for name, matches in found.items():
+        for popular_name, match in matches:
+            targets = popular_by_name.get(popular_name)
+            if not targets:
+                continue  # indexed, but no longer among the top K
+            match = _damped(match, forms(name), forms(popular_name), words)
+            for target in _most_popular_per_type(targets):
+                pairs.extend((a, target, match) for a in by_name[name] if a.type == target.type)
     pairs.extend(_same_name_other_owner(by_name, popular_by_name))
-    return pairs, len(ranked), words
+    return pairs, len(top), words
 
 
 # ---------------------------------------------------------------------- scoring
@@ -262,14 +271,6 @@ def _raw_popularity(stats: ArtifactStats) -> float:
 
 def _organic_popularity(stats: ArtifactStats, traffic: TrafficFinding) -> float:
     return traffic.organic_downloads + stats.search_appearances / SEARCH_APPEARANCES_PER_DOWNLOAD
-
-
-def _word_use(by_name: dict[str, list[ArtifactStats]]) -> Counter[str]:
-    """How many distinct names use each word (of their skeleton)."""
-    use: Counter[str] = Counter()
-    for name in by_name:
-        use.update(set(forms(name).tokens))
-    return use
 
 
 def _damped(

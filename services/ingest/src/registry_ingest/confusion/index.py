@@ -18,10 +18,16 @@ so an audit of N artifacts is O(N), not O(N^2) or O(N * K).
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 
-from registry_ingest.confusion.names import NameForms, NameMatch, compare, max_typo_distance
+from registry_ingest.confusion.names import (
+    NameForms,
+    NameMatch,
+    compare,
+    forms,
+    max_typo_distance,
+)
 
 
 def _deletions(text: str, depth: int) -> Iterator[str]:
@@ -78,3 +84,53 @@ class PopularIndex:
                 found.append((position, match))
         found.sort(key=lambda pair: -pair[1].strength)
         return found
+
+
+class NameMatcher:
+    """Remembers, between audits, which popular names each name imitates.
+
+    The index holds the top `headroom` x K popular names, so the top K of a later audit is
+    usually still inside it: then only names new since the last audit are looked up, and
+    the rest of the catalog costs nothing. When a name from the current top K is missing
+    from the index (popularity moved a lot), the index is rebuilt and every name looked up
+    again. Names that left the catalog are forgotten, so memory follows the catalog.
+    Matches against indexed names outside the current top K are the caller's to drop.
+    """
+
+    def __init__(self, headroom: int = 2) -> None:
+        self._headroom = headroom
+        self._indexed: frozenset[str] = frozenset()
+        self._names: list[str] = []
+        self._index = PopularIndex([])
+        self._matches: dict[str, list[tuple[str, NameMatch]]] = {}
+        self._counted: set[str] = set()
+        # How many distinct names of the catalog use each word (of their skeleton): a
+        # changed word many names use marks an honest variant, not a typo.
+        self.word_use: Counter[str] = Counter()
+        self.rebuilds = 0
+
+    def matches(
+        self, names: Sequence[str], ranked_popular: Sequence[str], k: int
+    ) -> dict[str, list[tuple[str, NameMatch]]]:
+        """For each of `names`: (popular name, match) pairs. `ranked_popular`: distinct
+        popular names, most popular first; the top `k` of them are the current targets."""
+        if not set(ranked_popular[:k]) <= self._indexed:
+            self._names = list(ranked_popular[: k * self._headroom])
+            self._indexed = frozenset(self._names)
+            self._index = PopularIndex([forms(n) for n in self._names])
+            self._matches = {}
+            self.rebuilds += 1
+        present = set(names)
+        for gone in self._matches.keys() - present:
+            del self._matches[gone]
+        for gone in self._counted - present:
+            self.word_use.subtract(set(forms(gone).tokens))
+        for new in present - self._counted:
+            self.word_use.update(set(forms(new).tokens))
+        self._counted = present
+        for name in present - self._matches.keys():
+            self._matches[name] = [
+                (self._names[position], match)
+                for position, match in self._index.matches(forms(name))
+            ]
+        return self._matches
