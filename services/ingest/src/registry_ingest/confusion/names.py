@@ -192,8 +192,14 @@ def compare(candidate: NameForms, target: NameForms) -> NameMatch | None:
     if candidate.raw == target.raw:
         return None  # the same name: only a scope (different owner) can make it a trick
     if candidate.skeleton == target.skeleton:
-        if candidate.folded == target.folded:
+        if candidate.raw.casefold() == target.raw.casefold():
             return NameMatch("case", 0.7, f"differs from {shown} only in letter case")
+        if candidate.folded == target.folded:
+            return NameMatch(
+                "homoglyph",
+                1.0,
+                f"reads as {shown} but is written with accented or full-width characters",
+            )
         if _DELIMITERS.sub("", candidate.folded) == _DELIMITERS.sub("", target.folded):
             return NameMatch("delimiter", 0.8, f"differs from {shown} only in its separators")
         return NameMatch(
@@ -242,8 +248,11 @@ def _differing(candidate: NameForms, target: NameForms) -> str:
 
 
 def _added(candidate: NameForms, target: NameForms) -> str:
-    if candidate.compact.startswith(target.compact):
-        return candidate.compact[len(target.compact) :]
-    if candidate.compact.endswith(target.compact):
-        return candidate.compact[: len(candidate.compact) - len(target.compact)]
-    return "-".join(t for t in candidate.tokens if t not in target.tokens)
+    """The added part as the candidate spells it (not its skeleton)."""
+    mine, theirs = candidate.folded, target.folded
+    if mine.startswith(theirs):
+        return mine[len(theirs) :].strip("-_. ")
+    if mine.endswith(theirs):
+        return mine[: len(mine) - len(theirs)].strip("-_. ")
+    words = [w for w in _DELIMITERS.split(theirs) if w]
+    return "-".join(w for w in _DELIMITERS.split(mine) if w and w not in words)
