@@ -23,9 +23,15 @@ from registry_ingest.tables import ArtifactRow
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 
-@pytest.fixture
-async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'ingest.sqlite3'}")
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.integration)])
+async def sessions(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'ingest.sqlite3'}"
+    else:
+        url = str(request.getfixturevalue("postgres_url"))
+    engine = create_engine(url)
     await run_migrations(engine, MIGRATIONS, version_table="alembic_ingest")
     yield session_factory(engine)
     await engine.dispose()
