@@ -13,6 +13,7 @@ import type {
   ArtifactQuery,
   ArtifactType,
   AuthenticationRequest,
+  ConfusionReport,
   DownloadPart,
   ModelRating,
   Permission,
@@ -250,4 +251,14 @@ export async function deleteUser(api: ApiClient, name: string): Promise<void> {
 /** DELETE /reset (admin). */
 export async function resetRegistry(api: ApiClient): Promise<void> {
   await api.delete("/reset");
+}
+
+/** Extension GET /audit/package-confusion (admins): suspected look-alikes, highest score first. */
+export async function getConfusionReport(
+  api: ApiClient,
+  offset: number,
+  limit: number,
+  signal?: Signal,
+): Promise<ConfusionReport> {
+  return (await api.get<ConfusionReport>("/audit/package-confusion", { query: { offset, limit }, signal })).data;
 }
