@@ -34,7 +34,7 @@ BERT = "https://huggingface.co/google-bert/bert-base-uncased"
 PASSWORD = "a-long-enough-password-42"
 # Accounts that download within this many seconds of being created count as new. The honest
 # downloaders are created first and wait longer than this before their first download.
-NEW_ACCOUNT_SECONDS = 3.0
+NEW_ACCOUNT_SECONDS = 8.0  # generous: hashing a password takes a while on a busy machine
 
 
 @pytest.fixture
@@ -175,7 +175,7 @@ def test_the_audit_finds_the_look_alikes_and_the_bot_farm_and_not_the_honest(
     reasons = " ".join(farmed["reasons"])
     assert "look-alike characters" in reasons
     assert "100% of its 45 downloads came from only 3 accounts" in reasons
-    assert "3 accounts created within 3 seconds of their first download" in reasons
+    assert "3 accounts created within 8 seconds of their first download" in reasons
     assert farmed["score"] == max(item["score"] for item in report["items"])
 
     typo = suspects[typo_id]
