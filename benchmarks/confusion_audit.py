@@ -36,7 +36,8 @@ from sqlalchemy import insert
 from registry_common.db import create_engine, run_migrations, session_factory
 from registry_ingest.app import MIGRATIONS
 from registry_ingest.confusion import names
-from registry_ingest.confusion.audit import AuditSettings, ConfusionAudit
+from registry_ingest.confusion.audit import ConfusionAudit
+from registry_ingest.confusion.scoring import AuditSettings
 from registry_ingest.popularity import Popularity
 from registry_ingest.tables import ArtifactRow, AuditRow, PopularityRow
 

@@ -18,8 +18,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from registry_ingest.confusion.audit import AuditSettings, find_name_pairs, score_pairs
 from registry_ingest.confusion.index import NameMatcher
+from registry_ingest.confusion.scoring import AuditSettings, find_name_pairs, score_pairs
 from registry_ingest.popularity import ArtifactStats
 
 FIXTURE = Path(__file__).parent / "fixtures" / "package_confusion_names.csv"

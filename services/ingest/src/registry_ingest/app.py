@@ -17,7 +17,8 @@ from registry_ingest.api import build_confusion_router, build_router
 from registry_ingest.audit import AuditTrail
 from registry_ingest.catalog import Catalog
 from registry_ingest.config import IngestSettings
-from registry_ingest.confusion.audit import AuditSettings, ConfusionAudit
+from registry_ingest.confusion.audit import ConfusionAudit
+from registry_ingest.confusion.scoring import AuditSettings
 from registry_ingest.handlers import build_handlers
 from registry_ingest.popularity import Popularity
 from registry_ingest.reads import CatalogReader

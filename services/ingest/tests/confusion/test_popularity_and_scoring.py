@@ -16,7 +16,8 @@ from registry_common.errors import BadRequest, ComponentUnavailable
 from registry_ingest.app import MIGRATIONS
 from registry_ingest.audit import Actor, AuditTrail
 from registry_ingest.catalog import READY, Catalog
-from registry_ingest.confusion.audit import AuditSettings, ConfusionAudit
+from registry_ingest.confusion.audit import ConfusionAudit
+from registry_ingest.confusion.scoring import AuditSettings
 from registry_ingest.popularity import Popularity
 from registry_ingest.tables import ArtifactRow
 
