@@ -18,11 +18,12 @@ UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html u
               ui/vite.config.ts ui/tsconfig.json ui/tsconfig.node.json
 APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: help install run test lint typecheck unit ui ui-unit ui-test ui-screenshots chromium \
-        deploy-check graphviz threat-model
+.PHONY: help install run run-distributed test lint typecheck unit ui ui-unit ui-test \
+        ui-screenshots chromium sandbox-tools node24 deploy-check graphviz threat-model
 
 help:
 	@echo "make run   - start the whole registry on http://127.0.0.1:$(PORT) (embedded defaults)"
+	@echo "make run-distributed - the production topology on this machine (emulator, PostgreSQL, six processes)"
 	@echo "make test  - lint, type-check and run the full test suite with coverage"
 	@echo "make ui    - build the web UI (ui/dist), served by the registry at /ui/"
 	@echo "make ui-test / ui-screenshots - browser tests; the latter also writes docs/ui/*.png"
@@ -61,23 +62,52 @@ threat-model: install graphviz
 	$(UV) run --frozen python docs/security/threat_model.py --dfd docs/security/dfd \
 	  --findings docs/security/pytm-findings.md
 
+# The sandbox of untrusted programs (docs/security/sandbox.md): Debian's bubblewrap for its
+# namespaces and, when we are root, a dedicated system user for the programs to run as.
+sandbox-tools:
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  echo "Installing Debian's bubblewrap for the sandbox of untrusted programs"; \
+	  $(APT_GET) update -qq && $(APT_GET) install -y -qq bubblewrap >/dev/null; }
+	@if [ "$$(id -u)" = 0 ] && ! getent passwd registry-sandbox >/dev/null; then \
+	  echo "Creating the system user registry-sandbox (untrusted programs run as it)"; \
+	  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
+	    registry-sandbox; fi
+
+# Node.js 24 for the download monitors of sensitive models (docs/security/monitors.md): the
+# system node is older, so the npm registry's `node` package at major 24 is installed into a
+# folder of ours (stamp: reinstalled only when the wanted major changes).
+NODE24_DIR := .tools/node24
+NODE24_STAMP := $(NODE24_DIR)/.installed-24.stamp
+
+$(NODE24_STAMP):
+	@mkdir -p $(NODE24_DIR)
+	cd $(NODE24_DIR) && npm install --no-audit --no-fund --loglevel=error --no-save --prefix . node@24
+	@$(NODE24_DIR)/node_modules/.bin/node --version | grep -q '^v24\.' || { \
+	  echo "npm's node@24 did not install a v24 binary into $(NODE24_DIR)"; exit 1; }
+	@touch $@
+
+node24: $(NODE24_STAMP)
+
 ui-test: install ui chromium
 	$(UV) run --frozen pytest tests/ui $(PYTEST_ARGS)
 
 ui-screenshots: install ui chromium
 	UI_SCREENSHOT_DIR=$(CURDIR)/docs/ui $(UV) run --frozen pytest tests/ui $(PYTEST_ARGS)
 
-run: install ui
+run: install ui sandbox-tools node24
 	PORT=$(PORT) REGISTRY_DATA_DIR=$(REGISTRY_DATA_DIR) $(UV) run --frozen python -m registry_gateway.embedded
+
+run-distributed: install ui sandbox-tools node24
+	$(UV) run --frozen python -m scripts.run_distributed --port $(PORT)
 
 lint: install
 	$(UV) run --frozen ruff check .
-	$(UV) run --frozen ruff format --check libs services tests deploy
+	$(UV) run --frozen ruff format --check libs services tests deploy scripts
 
 typecheck: install
 	$(UV) run --frozen mypy $(PACKAGES)
 
-test: lint typecheck ui ui-unit chromium
+test: lint typecheck ui ui-unit chromium sandbox-tools node24
 	$(UV) run --frozen pytest --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR) $(PYTEST_ARGS)
 
 unit: install

@@ -5,5 +5,6 @@ pytest_plugins = [
     "tests.harness.postgres",
     "tests.harness.registry",
     "tests.harness.distributed",
+    "tests.harness.topology",
     "tests.fakes.conftest_plugin",
 ]

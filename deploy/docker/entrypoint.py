@@ -1,4 +1,5 @@
-"""Container entry point of every service image: `python /app/entrypoint.py registry_<name>`.
+"""Container entry point of every service image: `python /app/entrypoint.py registry_<name>`
+(or `registry_common.db_roles`, the one-off task that sets up the per-service database roles).
 
 In AWS the database password comes from Secrets Manager as its own variable (ECS injects
 the secret's `username` and `password` fields; the host, port and name are plain settings),
@@ -17,7 +18,7 @@ import sys
 from collections.abc import Mapping, MutableMapping
 from urllib.parse import quote
 
-_MODULE = re.compile(r"^registry_[a-z]+$")
+_MODULE = re.compile(r"^registry_[a-z]+(\.[a-z_]+)?$")  # a service, or registry_common.db_roles
 PARTS = (
     "REGISTRY_DATABASE_HOST",
     "REGISTRY_DATABASE_USER",

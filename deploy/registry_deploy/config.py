@@ -28,6 +28,8 @@ _FARGATE_MEMORY = {
 # Settings that are secrets come from Secrets Manager, never from plain task environment.
 _SECRET_SETTINGS = {
     "AUTH_TOKEN_SECRET",
+    "AUTH_INITIAL_ADMIN_PASSWORD",
+    "REGISTRY_DATABASE_PASSWORD",
     "REGISTRY_INTERNAL_TOKEN",
     "REGISTRY_DATABASE_URL",
     "REGISTRY_GITHUB_TOKEN",
@@ -108,6 +110,9 @@ class DeploymentConfig:
     # Optional: an existing Secrets Manager secret (name) holding a GitHub token, for higher
     # GitHub API rate limits (ingest, scoring, lineage, health).
     github_token_secret_name: str | None = None
+    # Optional: an existing Secrets Manager secret (name, a plain string) holding the default
+    # admin's initial password; unset, the contract's well-known password applies.
+    initial_admin_password_secret_name: str | None = None
     # S3 downloads as redirects to presigned URLs instead of streaming through the gateway.
     download_redirect: bool = False
     # Extra plain settings per service, e.g. {"ingest": {"INGEST_GATE_ENABLED": "true"}}.

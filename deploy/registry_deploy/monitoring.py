@@ -113,9 +113,12 @@ class Monitoring(Construct):
                 dlq.metric_approximate_number_of_messages_visible(
                     period=FIVE_MINUTES, statistic="Maximum"
                 ),
-                threshold=0,
+                # One dead letter is enough: each is an event lost until someone redrives it.
+                threshold=1,
+                comparison=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
                 description=f"Events {consumer} failed to handle every attempt are in "
-                f"{dlq.queue_name} (dead_letters_present); fix the cause, then redrive.",
+                f"{dlq.queue_name} (dead_letters_present); fix the cause, then redrive "
+                "(POST /health/dead-letters/redrive, or the dashboard's Redrive button).",
             )
         for consumer, queue in bus.queues.items():
             self._alarm(

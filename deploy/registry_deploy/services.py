@@ -10,6 +10,7 @@ table: a service accepts connections only from the services that call it.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from aws_cdk import Aws, Duration, Fn, RemovalPolicy, Size
@@ -25,7 +26,12 @@ from aws_cdk import aws_servicediscovery as servicediscovery
 from constructs import Construct
 
 from registry_deploy.config import DeploymentConfig
+from registry_deploy.database_roles import DatabaseRoles
 from registry_deploy.messaging import EventBus
+from registry_deploy.sandbox import CALLERS as SANDBOX_CALLERS
+from registry_deploy.sandbox import NAME as SANDBOX_NAME
+from registry_deploy.sandbox import NODE24 as SANDBOX_NODE24
+from registry_deploy.sandbox import SandboxRunner
 from registry_deploy.storage import (
     DATABASE_NAME,
     DATABASE_PORT,
@@ -85,9 +91,31 @@ class RegistryServices(Construct):
                 else ec2.SubnetType.PUBLIC
             )
         )
+        self.database_roles = DatabaseRoles(
+            self,
+            "DatabaseRoles",
+            config=config,
+            vpc=platform.vpc,
+            database=platform.database,
+            cluster=self.cluster,
+            subnets=self.subnets,
+            image_tag=platform.image_tag,
+        )
         self.security_groups = {spec.name: self._security_group(spec) for spec in SERVICES}
         self._connect_security_groups()
         self.load_balancer, self.public_url = self._load_balancer()
+        # Untrusted programs run in their own task, without secrets or permissions.
+        self.sandbox = SandboxRunner(
+            self,
+            "Sandbox",
+            config=config,
+            vpc=platform.vpc,
+            cluster=self.cluster,
+            namespace=self.namespace,
+            subnets=self.subnets,
+            callers={name: self.security_groups[name] for name in SANDBOX_CALLERS},
+            image_tag=platform.image_tag,
+        )
         self.metrics_log_group = logs.LogGroup(
             self,
             "MetricsLogs",
@@ -208,8 +236,8 @@ class RegistryServices(Construct):
                 max_buffer_size=Size.mebibytes(25),
             ),
             readonly_root_filesystem=True,
-            # An init process reaps the children the scoring sandbox spawns and forwards
-            # SIGTERM; 30 s lets in-flight requests and event handlers finish.
+            # An init process reaps children and forwards SIGTERM; 30 s lets in-flight
+            # requests and event handlers finish.
             linux_parameters=ecs.LinuxParameters(self, f"{title}Linux", init_process_enabled=True),
             stop_timeout=Duration.seconds(30),
             health_check=ecs.HealthCheck(
@@ -286,6 +314,8 @@ class RegistryServices(Construct):
             propagate_tags=ecs.PropagatedTagSource.SERVICE,
             health_check_grace_period=Duration.seconds(90) if spec.public else None,
         )
+        if spec.database:  # its role and schema exist before its first start
+            service.node.add_dependency(self.database_roles.resource)
         self.log_groups[spec.name] = log_group
         self.task_definitions[spec.name] = task
         self.services[spec.name] = service
@@ -319,13 +349,25 @@ class RegistryServices(Construct):
             }
         if spec.name == "gateway":
             env |= {f"GATEWAY_{callee.upper()}_URL": self.url_of(callee) for callee in spec.calls}
+            # Only the load balancer connects to the gateway, from inside the VPC: its
+            # X-Forwarded-For is believed from there and from nowhere else.
+            env["GATEWAY_TRUSTED_PROXIES"] = self.platform.vpc.vpc_cidr_block
             env["GATEWAY_DOWNLOAD_REDIRECT"] = "true" if config.download_redirect else "false"
+        if spec.name in SANDBOX_CALLERS:
+            # Card demos and download monitors run in the sandbox task
+            # (deploy/registry_deploy/sandbox.py).
+            env[f"{spec.name.upper()}_SANDBOX_URL"] = self.url_of(SANDBOX_NAME)
+        if spec.name == "ingest":
+            # The monitors' node is the runner image's, not this image's.
+            env["INGEST_MONITOR_NODE"] = SANDBOX_NODE24
         if spec.name == "health":
             env |= {f"HEALTH_{peer.upper()}_URL": self.url_of(peer) for peer in spec.calls}
             env["HEALTH_PUBLIC_URL"] = self.public_url
             env["HEALTH_VERSION"] = self.platform.image_tag
             # The feed's own figures (statuses, queue depths) as CloudWatch metrics too.
             env["HEALTH_CLOUDWATCH_METRICS"] = "true"
+            # Whose queues the feed reports and whose dead letters an admin may redrive.
+            env["HEALTH_BUS_CONSUMERS"] = json.dumps(sorted(self.platform.bus.queues))
         env |= config.extra_env.get(spec.name, {})
         return env
 
@@ -337,12 +379,14 @@ class RegistryServices(Construct):
         them, and only the ones listed here."""
         secrets = self.platform.secrets
         result = {"REGISTRY_INTERNAL_TOKEN": self._secret(secrets.internal_token)}
-        if spec.database:
-            database = self.platform.database.secret
-            result["REGISTRY_DATABASE_USER"] = self._secret(database, "username")
-            result["REGISTRY_DATABASE_PASSWORD"] = self._secret(database, "password")
+        if spec.database:  # its own role's login, never the master user's
+            own = self.database_roles.secrets[spec.name]
+            result["REGISTRY_DATABASE_USER"] = self._secret(own, "username")
+            result["REGISTRY_DATABASE_PASSWORD"] = self._secret(own, "password")
         if spec.name == "auth":
             result["AUTH_TOKEN_SECRET"] = self._secret(secrets.token_signing_key)
+            if secrets.initial_admin_password is not None:
+                result["AUTH_INITIAL_ADMIN_PASSWORD"] = self._secret(secrets.initial_admin_password)
         if secrets.github_token is not None and spec.name != "gateway" and spec.name != "auth":
             result["GITHUB_TOKEN"] = self._secret(secrets.github_token)
         return result
@@ -526,6 +570,22 @@ def task_statements(
         )
 
     if spec.name == "health":
+        # The feed reports every consumer's queue and dead-letter depth; an admin lists
+        # dead letters (receive, then release) and redrives them (send to the consumer's
+        # queue, delete from its DLQ). Nothing else: no consuming of other queues.
+        queues = [bus.queues[name].queue_arn for name in sorted(bus.queues)]
+        dlqs = [bus.dead_letter_queues[name].queue_arn for name in sorted(bus.queues)]
+        statements += [
+            iam.PolicyStatement(
+                actions=["sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+                resources=queues + dlqs,
+            ),
+            iam.PolicyStatement(
+                actions=["sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:DeleteMessage"],
+                resources=dlqs,
+            ),
+            iam.PolicyStatement(actions=["sqs:SendMessage"], resources=queues),
+        ]
         # registry_health.cloudwatch publishes the feed's figures (PutMetricData has no
         # resource-level permissions; the condition pins the namespace).
         statements.append(

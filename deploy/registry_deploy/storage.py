@@ -179,6 +179,13 @@ class Secrets(Construct):
                 password_length=48, exclude_punctuation=True
             ),
         )
+        # Optional: the default admin's initial password (AUTH_INITIAL_ADMIN_PASSWORD). Unset,
+        # the contract's well-known password applies until an operator changes it.
+        self.initial_admin_password: secretsmanager.ISecret | None = None
+        if config.initial_admin_password_secret_name:
+            self.initial_admin_password = secretsmanager.Secret.from_secret_name_v2(
+                self, "InitialAdminPassword", config.initial_admin_password_secret_name
+            )
         self.github_token: secretsmanager.ISecret | None = None
         if config.github_token_secret_name:
             self.github_token = secretsmanager.Secret.from_secret_name_v2(

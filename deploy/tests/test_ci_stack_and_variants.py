@@ -74,7 +74,8 @@ def test_an_existing_oidc_provider_can_be_reused(ci: dict[str, Any]) -> None:
 
 @pytest.fixture(scope="module")
 def lean(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesized]:
-    """No NAT gateway, HTTPS with a certificate, workers on Spot, data not retained."""
+    """No NAT gateway, HTTPS with a certificate, workers on Spot, data not retained, the
+    default admin's initial password from a secret."""
     return synthesize(
         tmp_path_factory.mktemp("lean"),
         {
@@ -83,6 +84,7 @@ def lean(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesized]:
             "spot_workers": "true",
             "retain_data": "false",
             "alarm_email": "ops@example.com",
+            "initial_admin_password_secret_name": "registry/admin-initial-password",
         },
     )
 
@@ -93,6 +95,8 @@ def test_without_nat_tasks_get_public_ips_but_stay_closed(lean: Synthesized) -> 
     for spec in SERVICES:
         network = cfn.ecs_service(registry, spec.name)["NetworkConfiguration"]
         assert network["AwsvpcConfiguration"]["AssignPublicIp"] == "ENABLED"
+    (_, roles_run) = cfn.one(registry, "Custom::RegistryDatabaseRoles")
+    assert roles_run["AssignPublicIp"] == "ENABLED"  # to reach ECR and Secrets Manager
     # Still no ingress from the internet to any task: only the load balancer's group.
     for rule in cfn.resources(registry, "AWS::EC2::SecurityGroupIngress").values():
         assert "CidrIp" not in rule["Properties"]
@@ -131,3 +135,19 @@ def test_alarm_email_is_subscribed_and_data_is_disposable(lean: Synthesized) -> 
     (db_id, db) = cfn.one(registry, "AWS::RDS::DBInstance")
     assert db["DeletionProtection"] is False
     assert registry["Resources"][db_id]["DeletionPolicy"] == "Delete"
+
+
+def test_the_initial_admin_password_comes_from_its_secret_to_auth_only(
+    lean: Synthesized,
+) -> None:
+    for spec in SERVICES:
+        secrets = {
+            s["Name"]: s["ValueFrom"]
+            for s in cfn.container(lean.registry, spec.name).get("Secrets", [])
+        }
+        if spec.name == "auth":
+            assert "registry/admin-initial-password" in json.dumps(
+                secrets["AUTH_INITIAL_ADMIN_PASSWORD"]
+            )
+        else:
+            assert "AUTH_INITIAL_ADMIN_PASSWORD" not in secrets

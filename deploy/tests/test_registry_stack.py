@@ -222,16 +222,25 @@ def test_publish_rights_follow_the_topology(registry: dict[str, Any]) -> None:
 
 
 def test_each_service_reads_only_its_own_queue(registry: dict[str, Any]) -> None:
+    every_queue = {cfn.queue_id(registry, f"registry-{c}") for c in CONSUMERS}
+    every_dlq = {cfn.queue_id(registry, f"registry-{c}-dlq") for c in CONSUMERS}
     for spec in SERVICES:
         grants = cfn.grants(registry, cfn.task_role(registry, spec.name))
         received = {cfn.ref_id(r) for r in grants.get("sqs:ReceiveMessage", [])}
         deleted = {cfn.ref_id(r) for r in grants.get("sqs:DeleteMessage", [])}
         own = {cfn.queue_id(registry, f"registry-{spec.name}")} if spec.consumes else set()
-        assert received == own
-        assert deleted == own
         sent = {cfn.ref_id(r) for r in grants.get("sqs:SendMessage", [])}
         own_dlq = {cfn.queue_id(registry, f"registry-{spec.name}-dlq")} if spec.consumes else set()
-        assert sent == own_dlq
+        if spec.name == "health":
+            # Besides its own queue: every DLQ, to list and redrive dead letters (receive,
+            # release, delete), and every queue, to send the redriven ones back.
+            assert received == own | every_dlq
+            assert deleted == own | every_dlq
+            assert sent == own_dlq | every_queue
+        else:
+            assert received == own
+            assert deleted == own
+            assert sent == own_dlq
         # REGISTRY_BUS_PROVISION=false: the topology is the stack's; no role may change it.
         for action in (
             "sns:CreateTopic",
@@ -279,15 +288,81 @@ def test_secrets_are_injected_only_where_needed(registry: dict[str, Any]) -> Non
         registry, "AWS::SecretsManager::Secret", Name="registry/token-signing-key"
     )
     (internal, _) = cfn.one(registry, "AWS::SecretsManager::Secret", Name="registry/internal-token")
-    (attachment, _) = cfn.one(registry, "AWS::SecretsManager::SecretTargetAttachment")
+    (master, _) = cfn.one(registry, "AWS::SecretsManager::SecretTargetAttachment")
+    own = {
+        name: cfn.one(registry, "AWS::SecretsManager::Secret", Name=f"registry/database/{name}")[0]
+        for name in DATABASE_SERVICES
+    }
     for spec in SERVICES:
         reads = secret_reads(registry, spec.name)
         assert internal in reads
         assert (signing_key in reads) == (spec.name == "auth")
-        assert (attachment in reads) == spec.database, spec.name
+        # Each service reads its own database login and no other; none the master user's.
+        assert master not in reads, spec.name
+        assert {name for name, secret in own.items() if secret in reads} == (
+            {spec.name} if spec.database else set()
+        ), spec.name
         names = {s["Name"] for s in cfn.container(registry, spec.name).get("Secrets", [])}
         assert ("AUTH_TOKEN_SECRET" in names) == (spec.name == "auth")
         assert ("REGISTRY_DATABASE_PASSWORD" in names) == spec.database
+
+
+def test_each_database_login_is_its_own_role(registry: dict[str, Any]) -> None:
+    for name in DATABASE_SERVICES:
+        (_, secret) = cfn.one(
+            registry, "AWS::SecretsManager::Secret", Name=f"registry/database/{name}"
+        )
+        generated = secret["GenerateSecretString"]
+        assert json.loads(generated["SecretStringTemplate"]) == {"username": f"registry_{name}"}
+        assert generated["GenerateStringKey"] == "password"
+        assert generated["PasswordLength"] >= 32
+
+
+def test_the_database_roles_task_runs_before_the_services_start(
+    registry: dict[str, Any],
+) -> None:
+    task = cfn.task_definition(registry, "db-roles")
+    (app,) = task["ContainerDefinitions"]
+    assert app["Command"] == ["registry_common.db_roles"]
+    env = {e["Name"]: e["Value"] for e in app["Environment"]}
+    assert env["REGISTRY_DB_ROLE_SERVICES"] == ",".join(DATABASE_SERVICES)
+    secrets = {s["Name"] for s in app["Secrets"]}
+    assert secrets == {
+        "REGISTRY_DATABASE_USER",
+        "REGISTRY_DATABASE_PASSWORD",
+        *(f"REGISTRY_DB_PASSWORD_{name.upper()}" for name in DATABASE_SERVICES),
+    }
+    (run_id, run) = cfn.one(registry, "Custom::RegistryDatabaseRoles")
+    assert run["AssignPublicIp"] == "DISABLED"
+    assert "ImageTag" in json.dumps(run["Trigger"])  # runs again on every deployment
+    for spec in SERVICES:
+        (service_id, _) = cfn.one(
+            registry, "AWS::ECS::Service", ServiceName=f"registry-{spec.name}"
+        )
+        depends = registry["Resources"][service_id].get("DependsOn", [])
+        assert (run_id in depends) == spec.database, spec.name
+    # The runner may start that one task definition in this cluster, and pass its roles.
+    runner_policies = [
+        statement
+        for policy in cfn.resources(registry, "AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if "ecs:RunTask" in cfn.as_list(statement["Action"])
+    ]
+    assert len(runner_policies) == 1
+    assert "registry-db-roles:*" in json.dumps(runner_policies[0]["Resource"])
+    assert "ecs:cluster" in json.dumps(runner_policies[0]["Condition"])
+
+
+def test_the_gateway_trusts_forwarded_addresses_from_inside_the_vpc_only(
+    registry: dict[str, Any],
+) -> None:
+    env = {e["Name"]: e["Value"] for e in cfn.container(registry, "gateway")["Environment"]}
+    (vpc_id, _) = cfn.one(registry, "AWS::EC2::VPC")
+    assert env["GATEWAY_TRUSTED_PROXIES"] == {"Fn::GetAtt": [vpc_id, "CidrBlock"]}
+    for spec in SERVICES:
+        if spec.name != "gateway":
+            names = {e["Name"] for e in cfn.container(registry, spec.name)["Environment"]}
+            assert "GATEWAY_TRUSTED_PROXIES" not in names
 
 
 def test_no_secret_travels_as_plain_environment(registry: dict[str, Any]) -> None:
@@ -372,6 +447,12 @@ def test_only_services_with_tables_reach_postgresql(registry: dict[str, Any]) ->
     db_group = cfn.ref_id(db["VPCSecurityGroups"][0])
     assert db_group is not None
     expected = {(group_of(registry, name), 5432) for name in DATABASE_SERVICES}
+    (roles_group, _) = cfn.one(
+        registry,
+        "AWS::EC2::SecurityGroup",
+        GroupDescription="registry database-roles task: PostgreSQL, and AWS APIs over HTTPS",
+    )
+    expected.add((roles_group, 5432))  # the one-off task that sets up their roles
     assert ingress_sources(registry, db_group) == expected
 
 
@@ -493,14 +574,50 @@ def test_alarms_watch_5xx_rate_latency_and_dead_letters(registry: dict[str, Any]
     for consumer in CONSUMERS:
         dead = found[f"registry-{consumer.capitalize()}DeadLetters"]
         assert dead["MetricName"] == "ApproximateNumberOfMessagesVisible"
-        assert dead["Threshold"] == 0
-        assert dead["ComparisonOperator"] == "GreaterThanThreshold"
+        assert dead["Namespace"] == "AWS/SQS"
+        # Fires on the first dead letter.
+        assert dead["Threshold"] == 1
+        assert dead["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+        assert dead["EvaluationPeriods"] == 1
+        assert dead["TreatMissingData"] == "notBreaching"
         queue = dead["Dimensions"][0]["Value"]
         assert queue == {
             "Fn::GetAtt": [cfn.queue_id(registry, f"registry-{consumer}-dlq"), "QueueName"]
         }
+        assert "/health/dead-letters/redrive" in json.dumps(dead["AlarmDescription"])
     (alarm_topic, _) = cfn.one(registry, "AWS::SNS::Topic", TopicName="registry-alarms")
     assert all(a["AlarmActions"] == [{"Ref": alarm_topic}] for a in found.values())
+
+
+def test_one_dead_letter_alarm_per_dead_letter_queue(registry: dict[str, Any]) -> None:
+    dlqs = {
+        logical_id
+        for logical_id, queue in cfn.resources(registry, "AWS::SQS::Queue").items()
+        if str(queue["Properties"].get("QueueName", "")).endswith("-dlq")
+    }
+    assert len(dlqs) == len(CONSUMERS)
+    watched = [
+        cfn.ref_id(alarm["Dimensions"][0]["Value"])
+        for alarm in alarms(registry).values()
+        if alarm.get("MetricName") == "ApproximateNumberOfMessagesVisible"
+        and alarm["AlarmName"].endswith("DeadLetters")
+    ]
+    assert sorted(watched) == sorted(dlqs)  # each DLQ exactly once
+
+
+def test_health_reads_every_queue_and_redrives_into_consumer_queues_only(
+    registry: dict[str, Any],
+) -> None:
+    grants = cfn.grants(registry, cfn.task_role(registry, "health"))
+    every_queue = {cfn.queue_id(registry, f"registry-{c}") for c in CONSUMERS}
+    every_dlq = {cfn.queue_id(registry, f"registry-{c}-dlq") for c in CONSUMERS}
+    for action in ("sqs:GetQueueAttributes", "sqs:GetQueueUrl"):
+        assert {cfn.ref_id(r) for r in grants[action]} == every_queue | every_dlq
+    assert {cfn.ref_id(r) for r in grants["sqs:ChangeMessageVisibility"]} == (
+        every_dlq | {cfn.queue_id(registry, "registry-health")}
+    )
+    health = {e["Name"]: e["Value"] for e in cfn.container(registry, "health")["Environment"]}
+    assert json.loads(health["HEALTH_BUS_CONSUMERS"]) == sorted(CONSUMERS)
 
 
 def test_budget_notifies_the_alarm_topic(registry: dict[str, Any]) -> None:

@@ -210,9 +210,12 @@ def build_model() -> RegistryModel:
     e[COLLECTOR] = Process(COLLECTOR, inBoundary=b["mesh"], onAWS=True)
     e[SANDBOX] = Process(
         SANDBOX,
-        description="untrusted model-card code, run on a user's behalf",
+        description=(
+            "untrusted code run on a user's behalf: model-card demos (Python) and the "
+            "download monitors of sensitive models (JavaScript, Node.js 24)"
+        ),
         inBoundary=b["sandbox"],
-        codeType="Python (untrusted)",
+        codeType="Python, JavaScript (untrusted)",
     )
     e[POSTGRES] = Datastore(
         POSTGRES,
@@ -300,6 +303,14 @@ def _internal_flows(model: RegistryModel) -> None:
     _flow(
         model, SANDBOX, HF_HUB,
         "model files (allow-listed hub only)",
+        protocol="HTTPS",
+    )  # fmt: skip
+    monitor = _flow(model, "ingest service", SANDBOX,
+                    "download monitor, a copy of the zip, limits, policy")  # fmt: skip
+    _flow(model, SANDBOX, "ingest service", "exit status, bounded stdout", responseTo=monitor)
+    _flow(
+        model, SANDBOX, WEB,
+        "a monitor's calls to audit servers (network open unless INGEST_MONITOR_NETWORK=none)",
         protocol="HTTPS",
     )  # fmt: skip
 

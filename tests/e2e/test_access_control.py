@@ -1,18 +1,16 @@
-"""Access control end to end: every route of the contract against every permission, user
-management, token budget and revocation, through the gateway only."""
+"""Access control end to end, in both topologies: every route of the contract against every
+permission, user management, token budget and revocation, through the gateway only."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from registry_auth.config import AuthSettings
-from registry_common.settings import RuntimeSettings
-from tests.harness.registry import DEFAULT_ADMIN, RunningRegistry, embedded
+from tests.harness.registry import DEFAULT_ADMIN, RunningRegistry
+from tests.harness.topology import Setup, Topology, topology
 
 pytestmark = pytest.mark.e2e
 
@@ -23,6 +21,10 @@ USERS = {
     "downloader": ["download"],
     "nobody": [],
 }
+
+# Calls per token: enough for every test here, few enough to spend one in a test.
+BUDGET = 100
+ACCESS = Setup(settings={"auth": {"token_max_calls": BUDGET}})
 
 # (method, path, json body, permission the route needs)
 ROUTES: list[tuple[str, str, Any, str]] = [
@@ -75,23 +77,33 @@ def _login(client: httpx.Client, name: str, password: str = PASSWORD) -> str:
 
 
 @pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningRegistry]:
-    def settings(runtime: RuntimeSettings) -> dict[str, Any]:
-        return {"auth": AuthSettings(runtime=runtime, token_max_calls=1000)}
-
-    with embedded(tmp_path_factory.mktemp("access") / "registry", settings=settings) as running:
-        with running.admin() as admin:
-            for name, permissions in USERS.items():
-                response = admin.post(
-                    "/users",
-                    json={
-                        "user": {"name": name, "is_admin": False},
-                        "secret": {"password": PASSWORD},
-                        "permissions": permissions,
-                    },
-                )
-                assert response.status_code == 201, response.text
+def access(topology_kind: str, request: pytest.FixtureRequest) -> Iterator[Topology]:
+    with topology(topology_kind, ACCESS, request, pooled=False) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def registry(access: Topology) -> RunningRegistry:
+    """One registry for the module, with one user per permission."""
+    running = access.shared()
+    with running.admin() as admin:
+        for name, permissions in USERS.items():
+            response = admin.post(
+                "/users",
+                json={
+                    "user": {"name": name, "is_admin": False},
+                    "secret": {"password": PASSWORD},
+                    "permissions": permissions,
+                },
+            )
+            assert response.status_code == 201, response.text
+    return running
+
+
+@pytest.fixture(autouse=True)
+def _invariant(access: Topology, request: pytest.FixtureRequest) -> Iterator[None]:
+    with access.checked(request):
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -196,16 +208,13 @@ def test_permission_change_revokes_tokens(registry: RunningRegistry) -> None:
         )  # no longer allowed to search
 
 
-def test_token_is_good_for_exactly_its_budget_of_calls(tmp_path: Path) -> None:
-    def settings(runtime: RuntimeSettings) -> dict[str, Any]:
-        return {"auth": AuthSettings(runtime=runtime, token_max_calls=5)}
-
-    with embedded(tmp_path / "budget", settings=settings) as running, running.client() as client:
-        token = running.admin_token()
+def test_token_is_good_for_exactly_its_budget_of_calls(registry: RunningRegistry) -> None:
+    with registry.client() as client:
+        token = registry.admin_token()
         statuses = [
             client.post(
                 "/artifacts", json=[{"name": "*"}], headers={"X-Authorization": token}
             ).status_code
-            for _ in range(6)
+            for _ in range(BUDGET + 1)
         ]
-    assert statuses == [200] * 5 + [403]
+    assert statuses == [200] * BUDGET + [403]

@@ -18,6 +18,7 @@ from tests.fakes.hub import FakeHub
 from tests.harness.distributed import DistributedRegistry, distributed
 from tests.harness.postgres import PostgresHandle
 from tests.harness.proxy import TcpProxy
+from tests.harness.topology import expected_failures
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -83,11 +84,20 @@ def _artifact_keys(registry: DistributedRegistry) -> list[str]:
     return sorted(o["Key"] for page in pages for o in page.get("Contents", []))
 
 
+@pytest.mark.expected_failures(
+    # The refused upload and the gateway's answer to it, and every service's bus client
+    # failing while the bus is cut: the outage this test stages.
+    {"status": 503},
+    {"event": "http.error.server"},
+    {"event": "bus.publish.failed"},
+    {"event": "bus.poll.failed"},
+    {"event": "bus.ack.failed"},
+)
 def test_a_cut_bus_is_reported_refuses_uploads_cleanly_and_recovers(
-    bus_cut: tuple[DistributedRegistry, TcpProxy],
+    bus_cut: tuple[DistributedRegistry, TcpProxy], request: pytest.FixtureRequest
 ) -> None:
     registry, proxy = bus_cut
-    with registry.admin() as admin:
+    with registry.checked(expected_failures(request)), registry.admin() as admin:
         healthy = _wait(admin, lambda c: c["event-bus"]["status"] == "ok")
         assert healthy["event-bus"]["status"] == "ok", healthy["event-bus"]
         catalog_before = admin.post("/artifacts", json=[{"name": "*"}]).json()

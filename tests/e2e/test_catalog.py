@@ -1,5 +1,6 @@
-"""The catalog end to end through the gateway of an embedded registry, against the fake
-Hugging Face Hub and fake GitHub, with the scoring test double answering ratings."""
+"""The catalog end to end through the gateway, in both topologies, against the fake Hugging
+Face Hub and fake GitHub, with the scoring test double answering ratings (the tests check
+the catalog, not the scores: the real scorer runs in test_rating_audit_health)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,12 @@ import os
 import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from registry_common.settings import RuntimeSettings
-from registry_ingest.config import IngestSettings
-from tests.fakes.github import FakeGitHub
-from tests.fakes.hub import FakeHub
-from tests.harness.registry import RunningRegistry, embedded
-from tests.harness.scoring_double import rating, scoring_double
+from tests.harness.registry import RunningRegistry
+from tests.harness.topology import Setup, Topology, topology
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -28,23 +23,26 @@ BERT = "https://huggingface.co/google-bert/bert-base-uncased"
 WHISPER_CODE = "https://github.com/openai/whisper.git"
 
 
-def _ingest(**values: Any) -> Any:
-    def settings(runtime: RuntimeSettings) -> dict[str, Any]:
-        return {"ingest": IngestSettings(runtime=runtime, **values)}
+# The scoring double rates models with chosen values, so both outcomes of the gate show in
+# one registry: it refuses the audience classifier (every metric 0.2), takes the rest (0.8),
+# and never rates minilm-base (accepted as 202 after the wait, which is long enough for the
+# double's rating to cross the distributed bus). Enumerate pages hold 5 (the paging test).
+CATALOG = Setup(
+    settings={"ingest": {"page_size": 5, "rating_wait_seconds": 8, "gate_enabled": True}},
+    ratings={"audience": 0.2, "minilm-base": None, "": 0.8},
+)
+UNRATED_MODEL = "https://huggingface.co/lineage-lab/minilm-base"
 
-    return settings
+
+@pytest.fixture(scope="module")
+def catalog(topology_kind: str, request: pytest.FixtureRequest) -> Iterator[Topology]:
+    with topology(topology_kind, CATALOG, request, pooled=False) as running:
+        yield running
 
 
 @pytest.fixture
-def registry(
-    tmp_path: Path, fake_hub: FakeHub, fake_github: FakeGitHub
-) -> Iterator[RunningRegistry]:
-    with embedded(
-        tmp_path / "registry",
-        runtime={"hf_endpoint": fake_hub.url, "github_api_url": fake_github.url},
-        settings=_ingest(page_size=5, rating_wait_seconds=10),
-        factories={"scoring": scoring_double()},
-    ) as running:
+def registry(catalog: Topology, request: pytest.FixtureRequest) -> Iterator[RunningRegistry]:
+    with catalog.fresh(request) as running:
         yield running
 
 
@@ -217,12 +215,12 @@ def test_delete_removes_the_artifact_and_its_blobs(
     admin: httpx.Client, registry: RunningRegistry
 ) -> None:
     meta = create(admin, "model", BERT).json()["metadata"]
-    blob_dir = registry.data_dir / "blobs" / "artifacts" / meta["id"]
-    assert blob_dir.exists()
+    blobs = f"artifacts/{meta['id']}/"
+    assert registry.blob_keys(blobs)
     assert admin.delete(f"/artifacts/model/{meta['id']}").status_code == 200
     assert admin.get(f"/artifacts/model/{meta['id']}").status_code == 404
     assert admin.delete(f"/artifacts/model/{meta['id']}").status_code == 404
-    assert not blob_dir.exists()
+    assert registry.blob_keys(blobs) == []
 
 
 def test_reset_empties_the_catalog(admin: httpx.Client) -> None:
@@ -298,43 +296,20 @@ def test_upload_an_internal_model_and_download_50_mb_verified(admin: httpx.Clien
 
 
 def test_gate_on_refuses_disqualified_models_and_keeps_nothing(
-    tmp_path: Path, fake_hub: FakeHub, fake_github: FakeGitHub
+    registry: RunningRegistry, admin: httpx.Client
 ) -> None:
-    def rate(event: Any) -> dict[str, Any]:
-        return rating(0.2) if "audience" in (event.source_url or "") else rating(0.9)
-
-    with (
-        embedded(
-            tmp_path / "gated",
-            runtime={"hf_endpoint": fake_hub.url, "github_api_url": fake_github.url},
-            settings=_ingest(gate_enabled=True, rating_wait_seconds=10),
-            factories={"scoring": scoring_double(rate)},
-        ) as registry,
-        registry.admin() as admin,
-    ):
-        refused = create(admin, "model", "https://huggingface.co/parvk11/audience_classifier_model")
-        assert refused.status_code == 424, refused.text
-        assert "net_score" in refused.json()["detail"]
-        assert admin.post("/artifacts", json=[{"name": "*"}]).json() == []
-        assert not any((registry.data_dir / "blobs" / "artifacts").glob("*/*"))
-        assert create(admin, "model", BERT).status_code == 201
+    refused = create(admin, "model", "https://huggingface.co/parvk11/audience_classifier_model")
+    assert refused.status_code == 424, refused.text
+    assert "net_score" in refused.json()["detail"]
+    assert admin.post("/artifacts", json=[{"name": "*"}]).json() == []
+    assert registry.blob_keys() == []
+    assert create(admin, "model", BERT).status_code == 201
 
 
-def test_unrated_models_are_accepted_as_202_and_stay_invisible(
-    tmp_path: Path, fake_hub: FakeHub, fake_github: FakeGitHub
-) -> None:
-    with (
-        embedded(
-            tmp_path / "slow",
-            runtime={"hf_endpoint": fake_hub.url, "github_api_url": fake_github.url},
-            settings=_ingest(rating_wait_seconds=0.5),
-            factories={"scoring": scoring_double(lambda _: None)},
-        ) as registry,
-        registry.admin() as admin,
-    ):
-        response = create(admin, "model", BERT)
-        assert response.status_code == 202
-        artifact_id = response.json()["metadata"]["id"]
-        assert admin.get(f"/artifacts/model/{artifact_id}").status_code == 404
-        # Datasets and code need no rating: visible at once.
-        assert create(admin, "code", WHISPER_CODE).status_code == 201
+def test_unrated_models_are_accepted_as_202_and_stay_invisible(admin: httpx.Client) -> None:
+    response = create(admin, "model", UNRATED_MODEL)
+    assert response.status_code == 202
+    artifact_id = response.json()["metadata"]["id"]
+    assert admin.get(f"/artifacts/model/{artifact_id}").status_code == 404
+    # Datasets and code need no rating: visible at once.
+    assert create(admin, "code", WHISPER_CODE).status_code == 201

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -11,10 +12,28 @@ import pytest
 
 from tests.harness.distributed import DistributedRegistry
 from tests.harness.registry import DEFAULT_PASSWORD
+from tests.harness.topology import REAL_SCORER, DistributedPool, expected_failures
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 CONSUMERS = ("auth", "scoring", "lineage", "health")
+
+
+@pytest.fixture(scope="module")
+def distributed_registry(distributed_pool: DistributedPool) -> DistributedRegistry:
+    """The pool's topology with the real scorer (shared with the other modules that use it),
+    emptied for this module."""
+    registry = distributed_pool.get(REAL_SCORER)
+    registry.reset()
+    return registry
+
+
+@pytest.fixture(autouse=True)
+def _invariant(
+    distributed_registry: DistributedRegistry, request: pytest.FixtureRequest
+) -> Iterator[None]:
+    with distributed_registry.checked(expected_failures(request)):
+        yield
 
 
 def test_reset_event_crosses_processes_with_its_trace_id(
@@ -234,3 +253,34 @@ def test_one_upload_is_one_trace_across_processes_with_its_logs(
                 break
             time.sleep(0.3)
         assert {s: metrics[s].get("requests", 0) > 0 for s in wanted} == dict.fromkeys(wanted, True)
+
+
+def test_a_sensitive_models_monitor_runs_in_the_ingest_process(
+    distributed_registry: DistributedRegistry,
+) -> None:
+    """R18/R19 in the distributed topology: the ingest process runs the node monitor in its
+    sandbox, the history lives in PostgreSQL, the bundle on S3."""
+    refuse = "console.log('refused for ' + process.argv[4]); process.exit(2);"
+    allow = "const fs = require('fs'); console.log(fs.statSync(process.argv[5]).size);"
+    with distributed_registry.admin() as admin:
+        assert admin.delete("/reset").status_code == 200
+        model = admin.post(
+            "/artifact/model", json={"url": "https://huggingface.co/lineage-lab/minilm-base"}
+        )
+        assert model.status_code == 201, model.text
+        model_id = model.json()["metadata"]["id"]
+        path = f"/artifacts/model/{model_id}"
+        set_refuse = admin.put(f"{path}/monitor", json={"sensitive": True, "program": refuse})
+        assert set_refuse.status_code == 200, set_refuse.text
+        refused = admin.get(f"{path}/download")
+        assert refused.status_code == 403, refused.text
+        assert "refused for ece30861defaultadminuser" in refused.json()["detail"]
+        assert admin.put(f"{path}/monitor", json={"program": allow}).status_code == 200
+        allowed = admin.get(f"{path}/download", params={"part": "config"})
+        assert allowed.status_code == 200, allowed.text
+        history = admin.get(f"{path}/downloads").json()
+        assert [(e["part"], e["verdict"]) for e in history["items"]] == [
+            ("config", "allowed"),
+            ("full", "refused"),
+        ]
+        assert history["items"][0]["output"].strip() == str(len(allowed.content))

@@ -1,25 +1,39 @@
-"""The foundation, end to end through the gateway of an embedded registry."""
+"""The foundation, end to end through the gateway, in both topologies."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 import pytest
 
 from registry_common.telemetry import SPAN_HUB, add_log_sink, remove_log_sink
 from tests.harness.registry import DEFAULT_ADMIN, DEFAULT_PASSWORD, RunningRegistry
+from tests.harness.topology import REAL_SCORER, Topology, topology
 
 pytestmark = pytest.mark.e2e
 
 SPEC_VARIANT = "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"
 
 
+@pytest.fixture(scope="module")
+def foundation(topology_kind: str, request: pytest.FixtureRequest) -> Iterator[Topology]:
+    with topology(topology_kind, REAL_SCORER, request) as running:
+        yield running
+
+
+@pytest.fixture
+def registry(foundation: Topology, request: pytest.FixtureRequest) -> Iterator[RunningRegistry]:
+    with foundation.fresh(request) as running:
+        yield running
+
+
 def _auth_body(name: str, password: str) -> dict[str, object]:
     return {"user": {"name": name, "is_admin": True}, "secret": {"password": password}}
 
 
-def test_health_and_tracks(embedded_registry: RunningRegistry) -> None:
-    with embedded_registry.client() as client:
+def test_health_and_tracks(registry: RunningRegistry) -> None:
+    with registry.client() as client:
         health = client.get("/health")
         tracks = client.get("/tracks")
     assert health.status_code == 200
@@ -34,9 +48,9 @@ def test_health_and_tracks(embedded_registry: RunningRegistry) -> None:
 
 @pytest.mark.parametrize("password", [DEFAULT_PASSWORD, SPEC_VARIANT])
 def test_default_admin_authenticates_with_both_passwords(
-    embedded_registry: RunningRegistry, password: str
+    registry: RunningRegistry, password: str
 ) -> None:
-    with embedded_registry.client() as client:
+    with registry.client() as client:
         response = client.put("/authenticate", json=_auth_body(DEFAULT_ADMIN, password))
     assert response.status_code == 200
     token = response.json()
@@ -45,9 +59,9 @@ def test_default_admin_authenticates_with_both_passwords(
 
 
 def test_wrong_password_is_401_and_malformed_body_is_400(
-    embedded_registry: RunningRegistry,
+    registry: RunningRegistry,
 ) -> None:
-    with embedded_registry.client() as client:
+    with registry.client() as client:
         wrong = client.put("/authenticate", json=_auth_body(DEFAULT_ADMIN, "nope' OR '1'='1"))
         malformed = client.put("/authenticate", json={"user": {"name": DEFAULT_ADMIN}})
     assert wrong.status_code == 401
@@ -55,8 +69,8 @@ def test_wrong_password_is_401_and_malformed_body_is_400(
     assert "secret" in malformed.json()["detail"]
 
 
-def test_routes_need_a_valid_token(embedded_registry: RunningRegistry) -> None:
-    with embedded_registry.client() as client:
+def test_routes_need_a_valid_token(registry: RunningRegistry) -> None:
+    with registry.client() as client:
         missing = client.post("/artifacts", json=[{"name": "*"}])
         forged = client.post(
             "/artifacts", json=[{"name": "*"}], headers={"X-Authorization": "bearer abc.def.ghi"}
@@ -66,7 +80,10 @@ def test_routes_need_a_valid_token(embedded_registry: RunningRegistry) -> None:
 
 
 def test_reset_crosses_services_in_one_trace(embedded_registry: RunningRegistry) -> None:
-    """DELETE /reset: gateway -> auth (token) -> ingest -> RegistryReset -> every service."""
+    """DELETE /reset: gateway -> auth (token) -> ingest -> RegistryReset -> every service.
+
+    Embedded only: it reads the one process's log sink and span hub. Its distributed twin
+    follows the trace id through six processes' logs (test_distributed.py)."""
     seen: list[dict[str, object]] = []
     add_log_sink(seen.append)
     try:

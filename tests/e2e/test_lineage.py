@@ -1,33 +1,33 @@
-"""Lineage and dependency cost end to end through the gateway, on the fake hubs' fixtures."""
+"""Lineage and dependency cost end to end through the gateway, in both topologies, on the
+fake hubs' fixtures, with the real scorer rating every model."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.fakes.github import FakeGitHub
-from tests.fakes.hub import FakeHub
-from tests.harness.registry import RunningRegistry, embedded
-from tests.harness.scoring_double import scoring_double
+from tests.harness.registry import RunningRegistry
+from tests.harness.topology import REAL_SCORER, Topology, topology
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 HF = "https://huggingface.co"
 
 
+@pytest.fixture(scope="module")
+def lineage_topology(topology_kind: str, request: pytest.FixtureRequest) -> Iterator[Topology]:
+    with topology(topology_kind, REAL_SCORER, request) as running:
+        yield running
+
+
 @pytest.fixture
 def registry(
-    tmp_path: Path, fake_hub: FakeHub, fake_github: FakeGitHub
+    lineage_topology: Topology, request: pytest.FixtureRequest
 ) -> Iterator[RunningRegistry]:
-    with embedded(
-        tmp_path / "registry",
-        runtime={"hf_endpoint": fake_hub.url, "github_api_url": fake_github.url},
-        factories={"scoring": scoring_double()},
-    ) as running:
+    with lineage_topology.fresh(request) as running:
         yield running
 
 
@@ -139,7 +139,7 @@ def test_deleting_a_parent_turns_it_external_again(admin: httpx.Client) -> None:
     assert admin.delete(f"/artifacts/model/{base}").status_code == 200
     import time
 
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 20  # the delete reaches lineage over the bus
     while time.monotonic() < deadline:
         graph = lineage(admin, tuned)
         if base not in {n["artifact_id"] for n in graph["nodes"]}:

@@ -1,4 +1,4 @@
-"""The package-confusion audit (R20) end to end, through the gateway of an embedded registry.
+"""The package-confusion audit (R20) end to end, through the gateway, in both topologies.
 
 A popular original (BERT from the fake Hub, downloaded by a dozen people and searched for),
 honest artifacts with their own names, and three planted impostors: a one-edit typo, a
@@ -15,18 +15,13 @@ import time
 import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from registry_common.settings import RuntimeSettings
-from registry_ingest.config import IngestSettings
-from tests.fakes.github import FakeGitHub
-from tests.fakes.hub import FakeHub
-from tests.harness.registry import RunningRegistry, embedded
-from tests.harness.scoring_double import scoring_double
+from tests.harness.registry import RunningRegistry
+from tests.harness.topology import Setup, Topology, topology
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -37,27 +32,31 @@ PASSWORD = "a-long-enough-password-42"
 NEW_ACCOUNT_SECONDS = 8.0  # generous: hashing a password takes a while on a busy machine
 
 
-@pytest.fixture
-def registry(
-    tmp_path: Path, fake_hub: FakeHub, fake_github: FakeGitHub
-) -> Iterator[RunningRegistry]:
-    def settings(runtime: RuntimeSettings) -> dict[str, Any]:
-        return {
-            "ingest": IngestSettings(
-                runtime=runtime,
-                rating_wait_seconds=10,
-                popularity_flush_seconds=0.2,
-                confusion_new_account_hours=NEW_ACCOUNT_SECONDS / 3600,
-                confusion_max_age_seconds=0,
-            )
+# The scoring double rates every model (0.8, above the gate): the test is about the audit, not
+# the scores. Search appearances are flushed every 0.2 s (the audit flushes first anyway), and
+# every request recomputes the report, so each read sees the traffic just made.
+CONFUSION = Setup(
+    settings={
+        "ingest": {
+            "rating_wait_seconds": 10,
+            "popularity_flush_seconds": 0.2,
+            "confusion_new_account_hours": NEW_ACCOUNT_SECONDS / 3600,
+            "confusion_max_age_seconds": 0,
         }
+    },
+    ratings={"": 0.8},
+)
 
-    with embedded(
-        tmp_path / "registry",
-        runtime={"hf_endpoint": fake_hub.url, "github_api_url": fake_github.url},
-        settings=settings,
-        factories={"scoring": scoring_double()},
-    ) as running:
+
+@pytest.fixture(scope="module")
+def confusion(topology_kind: str, request: pytest.FixtureRequest) -> Iterator[Topology]:
+    with topology(topology_kind, CONFUSION, request, pooled=False) as running:
+        yield running
+
+
+@pytest.fixture
+def registry(confusion: Topology, request: pytest.FixtureRequest) -> Iterator[RunningRegistry]:
+    with confusion.fresh(request) as running:
         yield running
 
 

@@ -1,8 +1,9 @@
 """The real scoring pipeline, the audit trail, license checks and the health feed, end to
-end through the gateway of an embedded registry on the fake hubs."""
+end through the gateway, in both topologies, on the fake hubs."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -12,9 +13,8 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.fakes.github import FakeGitHub
-from tests.fakes.hub import FakeHub
-from tests.harness.registry import DEFAULT_ADMIN, RunningRegistry, embedded
+from tests.harness.registry import DEFAULT_ADMIN, RunningRegistry
+from tests.harness.topology import REAL_SCORER, Topology, topology
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -28,14 +28,21 @@ RATING_FIELDS = set(
 
 
 @pytest.fixture(scope="module")
-def registry(
-    tmp_path_factory: pytest.TempPathFactory, fake_hub: FakeHub, fake_github: FakeGitHub
-) -> Iterator[RunningRegistry]:
-    with embedded(
-        tmp_path_factory.mktemp("rating") / "registry",
-        runtime={"hf_endpoint": fake_hub.url, "github_api_url": fake_github.url},
-    ) as running:
+def rating_topology(topology_kind: str, request: pytest.FixtureRequest) -> Iterator[Topology]:
+    with topology(topology_kind, REAL_SCORER, request) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def registry(rating_topology: Topology) -> RunningRegistry:
+    """One registry for the module: the tests read the rating of one model (`bert`)."""
+    return rating_topology.shared()
+
+
+@pytest.fixture(autouse=True)
+def _invariant(rating_topology: Topology, request: pytest.FixtureRequest) -> Iterator[None]:
+    with rating_topology.checked(request):
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -141,18 +148,35 @@ def test_health_components_follow_the_spec(admin: httpx.Client, bert: str) -> No
 def test_trace_lookup_and_logs_for_operations_staff(admin: httpx.Client, bert: str) -> None:
     rated = admin.get(f"/artifact/model/{bert}/rate")
     trace_id = rated.headers["X-Trace-Id"]
-    trace = admin.get(f"/health/traces/{trace_id}")
-    assert trace.status_code == 200, trace.text
     # The database queries of the request are child spans (token check, rating read).
-    queries = [s for s in trace.json()["spans"] if s["attributes"].get("db.system") == "sqlite"]
+    # Distributed, each process exports its spans in batches: poll until they are in.
+    deadline = time.monotonic() + 15
+    while True:
+        trace = admin.get(f"/health/traces/{trace_id}")
+        queries = [
+            s
+            for s in (trace.json()["spans"] if trace.status_code == 200 else [])
+            if s["attributes"].get("db.system") in {"sqlite", "postgresql"}
+        ]
+        if queries or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert trace.status_code == 200, trace.text
     assert queries
     assert all(s["parent_span_id"] is not None and s["kind"] == "client" for s in queries)
     logs = admin.get("/health/logs", params={"trace_id": trace_id, "sinceMinutes": 60})
     assert logs.status_code == 200
     assert logs.json()["filters"]["since_minutes"] == 60
-    recent = admin.get("/health/requests", params={"service": "gateway", "limit": 500})
-    assert recent.status_code == 200, recent.text
-    assert trace_id in {r["trace_id"] for r in recent.json()["requests"]}
+    # Distributed, the gateway's spans reach the health service in batches: poll.
+    deadline = time.monotonic() + 15
+    while True:
+        recent = admin.get("/health/requests", params={"service": "gateway", "limit": 500})
+        assert recent.status_code == 200, recent.text
+        seen = {r["trace_id"] for r in recent.json()["requests"]}
+        if trace_id in seen or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert trace_id in seen
     assert admin.get("/health/requests", params={"minStatus": 600}).status_code == 400
     summary = admin.get("/health/summary")
     assert summary.status_code == 200
@@ -162,7 +186,6 @@ def test_trace_lookup_and_logs_for_operations_staff(admin: httpx.Client, bert: s
 def test_a_parent_rated_later_rescores_its_childs_tree(admin: httpx.Client) -> None:
     """The child is registered first (its parent unknown: tree_score is its own net score);
     registering the parent re-scores the child's tree_score and net_score."""
-    import time
 
     child = admin.post("/artifact/model", json={"url": f"{HF}/lineage-lab/minilm-imdb-sentiment"})
     assert child.status_code == 201, child.text
@@ -187,13 +210,18 @@ def test_a_parent_rated_later_rescores_its_childs_tree(admin: httpx.Client) -> N
     }
 
 
+@pytest.mark.expected_failures({"status": 503}, {"event": "http.error.server"})
 def test_a_stopped_blob_store_turns_critical_and_recovers(
-    admin: httpx.Client, registry: RunningRegistry
+    admin: httpx.Client, registry: RunningRegistry, topology_kind: str
 ) -> None:
     """R13/R24: the feed reports a real outage, requests that need the component fail with a
     503 naming it (nothing half-written), and everything returns to ok once it is back."""
+    if topology_kind == "distributed":
+        # Embedded only: the outage is made by moving the blob directory away; S3 lives in
+        # the emulator process with SNS/SQS, so stopping it would cut the bus too (the bus
+        # outage has its own distributed test, test_bus_outage.py).
+        pytest.skip("the blob store outage is staged on the embedded store's directory")
     import shutil
-    import time
 
     def blob_status() -> str:
         document = admin.get("/health/components", params={"windowMinutes": 5}).json()

@@ -54,6 +54,17 @@ class RunningRegistry:
         """A client that sends the default admin's token on every request."""
         return self.client(headers={"X-Authorization": self.admin_token()})
 
+    def blob_keys(self, prefix: str = "artifacts/") -> list[str]:
+        """Keys of the objects in the blob store under `prefix` (here: files on disk)."""
+        root = self.data_dir / "blobs"
+        if not (root / prefix).exists():
+            return []
+        return sorted(
+            path.relative_to(root).as_posix()
+            for path in (root / prefix).rglob("*")
+            if path.is_file()
+        )
+
 
 class _ThreadedServer(uvicorn.Server):
     def install_signal_handlers(self) -> None:  # the test runner owns signals
@@ -65,7 +76,14 @@ def serve_app(app: FastAPI) -> Iterator[str]:
     """Serve `app` on a loopback port in a thread; yields its base URL."""
     port = free_port()
     server = _ThreadedServer(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_config=None,
+            access_log=False,
+            proxy_headers=False,  # as in production: the gateway reads X-Forwarded-For itself
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

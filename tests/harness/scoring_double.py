@@ -1,28 +1,37 @@
 """A stand-in for the scoring service with ratings the test chooses: it answers
-ArtifactUploaded with an ArtifactScored and serves /internal/ratings like the real one.
+ArtifactUploaded with an ArtifactScored, forgets its ratings on RegistryReset, and serves
+/internal/ratings like the real one.
 
-Built through the embedded composition root's `factories` (it replaces the real scoring
-service for the test), so production code has no branch for it. Used where a test needs a
-deterministic rating (the gate, an unrated model); everything else runs the real scorer.
+Two ways to run it, so production code has no branch for it:
+- embedded: through the composition root's `factories` (`{"scoring": scoring_double(...)}`);
+- distributed: as its own process, `python -m tests.harness.scoring_double`, on the real
+  SNS/SQS bus adapter like every service; its ratings come from `SCORING_DOUBLE_RATINGS`
+  (a JSON table, see `rate_by_url`), since a process cannot be handed a Python function.
+Used where a test needs a deterministic rating (the gate, an unrated model); everything else
+runs the real scorer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 from fastapi import FastAPI
 
 from registry_common.bus.port import EventBus
 from registry_common.errors import NotFound
-from registry_common.events import ArtifactScored, ArtifactUploaded
+from registry_common.events import ArtifactScored, ArtifactUploaded, RegistryReset
 from registry_common.http import build_service_app
 from registry_common.rating import SCALAR_METRICS, SIZE_DEVICES
+from registry_common.service import ServiceKit
 from registry_common.settings import RuntimeSettings
-from registry_common.telemetry import create_tracer_provider
 
 METRICS = SCALAR_METRICS  # every scalar metric of the rating, as the gate reads it
 Rate = Callable[[ArtifactUploaded], dict[str, Any] | None]
+RATINGS_ENV = "SCORING_DOUBLE_RATINGS"
 
 
 def rating(value: float = 0.8, **overrides: Any) -> dict[str, Any]:
@@ -37,13 +46,32 @@ def rating(value: float = 0.8, **overrides: Any) -> dict[str, Any]:
     return body
 
 
+def rate_by_url(table: Mapping[str, float | None]) -> Rate:
+    """Every metric at `table[key]` for the longest key found in the model's source URL
+    ("" matches every URL); None leaves the model unrated; no match leaves it unrated too.
+    A plain table, so a test's choice can cross into the double's own process."""
+    keys = sorted(table, key=len, reverse=True)
+
+    def rate(event: ArtifactUploaded) -> dict[str, Any] | None:
+        url = event.source_url or ""
+        for key in keys:
+            if key in url:
+                value = table[key]
+                return None if value is None else rating(value)
+        return None
+
+    return rate
+
+
 def scoring_double(
     rate: Rate = lambda _: rating(),
-) -> Callable[[RuntimeSettings, EventBus], FastAPI]:
+) -> Callable[[RuntimeSettings, EventBus | None], FastAPI]:
     """A factory for `create_embedded_app(factories={"scoring": ...})`. `rate` returning None
-    leaves the artifact unrated (its create answers 202)."""
+    leaves the artifact unrated (its create answers 202). Given no bus (its own process), it
+    builds the one `runtime` asks for and starts it, like a real service."""
 
-    def build(runtime: RuntimeSettings, bus: EventBus) -> FastAPI:
+    def build(runtime: RuntimeSettings, bus: EventBus | None = None) -> FastAPI:
+        kit = ServiceKit.build("scoring", runtime, bus=bus, database=False)
         ratings: dict[str, dict[str, Any]] = {}
 
         async def on_uploaded(event: ArtifactUploaded) -> None:
@@ -53,7 +81,7 @@ def scoring_double(
             if result is None:
                 return
             ratings[event.artifact.id] = result
-            await bus.publish(
+            await kit.bus.publish(
                 ArtifactScored(
                     source="scoring-double",
                     artifact=event.artifact,
@@ -62,10 +90,27 @@ def scoring_double(
                 )
             )
 
-        bus.subscribe("scoring", ArtifactUploaded, on_uploaded)
+        async def on_reset(event: RegistryReset) -> None:
+            ratings.clear()
+            # The real service's event name: whoever waits for a reset to land waits for it.
+            kit.log.info("scoring.reset.applied", event_id=str(event.event_id))
+
+        kit.bus.subscribe("scoring", ArtifactUploaded, on_uploaded)
+        kit.bus.subscribe("scoring", RegistryReset, on_reset)
+
+        @asynccontextmanager
+        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+            async with kit.running():
+                yield
+
         app = build_service_app(
-            "scoring", tracer_provider=create_tracer_provider("scoring", "none")
+            "scoring",
+            tracer_provider=kit.tracer_provider,
+            internal_token=runtime.internal_token,
+            lifespan=lifespan,
         )
+        app.include_router(kit.health_router())
+        app.state.kit = kit
 
         @app.get("/internal/ratings/{artifact_id}")
         async def get_rating(artifact_id: str) -> dict[str, Any]:
@@ -73,10 +118,17 @@ def scoring_double(
                 raise NotFound(f"Model {artifact_id!r} has no rating.")
             return ratings[artifact_id]
 
-        @app.get("/internal/health")
-        async def health() -> dict[str, Any]:
-            return {"service": "scoring", "status": "ok", "components": {}}
-
         return app
 
     return build
+
+
+def _from_environment() -> FastAPI:
+    table = orjson.loads(os.environ.get(RATINGS_ENV, '{"": 0.8}'))
+    return scoring_double(rate_by_url(table))(RuntimeSettings(), None)
+
+
+if __name__ == "__main__":
+    from registry_common.serve import serve
+
+    serve(_from_environment, "scoring")

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, Route, expect
 
+from tests.fakes.pickles import os_system_pickle, plain_data_pickle
 from tests.ui.browser import (
     assert_accessible,
     expect_announced,
@@ -333,6 +334,61 @@ def test_delete_with_an_accessible_confirmation(
         assert admin_api.get(f"/artifacts/code/{meta['id']}").status_code == 404
     finally:
         admin_api.delete(f"/artifacts/code/{meta['id']}")
+
+
+def test_weights_scan_verdict_in_words_with_the_offending_imports(
+    admin_page: Page, admin_api: httpx.Client, ui_registry: SeededRegistry
+) -> None:
+    # Our own artifact with a planted os.system pickle (never loaded): the seeded ones stay.
+    created = admin_api.post(
+        "/artifact/dataset/upload",
+        files={
+            "file": (
+                "ui-planted.zip",
+                _zip(
+                    {
+                        "README.md": b"# planted\n",
+                        "pytorch_model.bin": os_system_pickle(),
+                        "labels.pkl": plain_data_pickle(),
+                    }
+                ),
+                "application/zip",
+            )
+        },
+        data={"name": "ui-planted-pickle"},
+    )
+    assert created.status_code == 201, created.text
+    meta = created.json()["metadata"]
+    try:
+        page = admin_page
+        page.goto(f"/ui/artifacts/dataset/{meta['id']}")
+        expect(page.get_by_role("heading", level=1, name="ui-planted-pickle")).to_be_visible()
+        wait_settled(page)
+        scan = section(page, "Weights scan")
+        # The verdict is words, not only the alert's colour.
+        expect(scan.locator("#weights-scan-verdict")).to_contain_text("Unsafe:")
+        expect(scan.locator("#weights-scan-verdict")).to_contain_text("1 pickle-based file imports")
+        table = scan.get_by_role("table", name=re.compile("Pickle-based files in the bundle"))
+        unsafe_row = table.get_by_role("row", name=re.compile("pytorch_model.bin"))
+        expect(unsafe_row).to_contain_text("Unsafe")
+        expect(unsafe_row).to_contain_text("os.system (dangerous: runs commands or code)")
+        expect(table.get_by_role("row", name=re.compile("labels.pkl"))).to_contain_text("Safe")
+        expect(scan).to_contain_text("Scanned by registry-pickle-opcodes")
+        expect(page.get_by_role("navigation", name="Sections of this page")).to_contain_text(
+            "Weights scan"
+        )
+        assert_accessible(page, "artifact detail, unsafe weights scan")
+        screenshot(page, "artifact-detail-weights-scan")
+
+        # A bundle without pickles says so, and that not scanned is not safe.
+        open_detail(page, ui_registry, UPLOADED_NAME)
+        wait_settled(page)
+        verdict = section(page, "Weights scan").locator("#weights-scan-verdict")
+        expect(verdict).to_contain_text("Not scanned:")
+        expect(verdict).to_contain_text("no pickle-based files in the bundle")
+        expect(verdict).to_contain_text("Not scanned is not the same as safe.")
+    finally:
+        admin_api.delete(f"/artifacts/dataset/{meta['id']}")
 
 
 def test_details_extension_answers_with_version_and_permissions(

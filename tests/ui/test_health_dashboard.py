@@ -6,15 +6,22 @@ sees which operations pages."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from registry_common.events import ArtifactUploaded
+from registry_common.settings import RuntimeSettings
+from registry_ingest.config import IngestSettings
 from tests.fakes.github import FakeGitHub
 from tests.fakes.hub import FakeHub
-from tests.harness.registry import RunningRegistry
+from tests.harness.registry import RunningRegistry, embedded
+from tests.harness.scoring_double import rating, scoring_double
 from tests.ui.browser import (
     assert_accessible,
     expect_announced,
@@ -24,7 +31,7 @@ from tests.ui.browser import (
     title,
 )
 from tests.ui.own_registry import admin_page_on, own_registry
-from tests.ui.seed import ADMIN_NAME, SeededRegistry
+from tests.ui.seed import ADMIN_NAME, SeededRegistry, _zip
 
 COMPONENTS = [
     "gateway",
@@ -195,3 +202,99 @@ def test_a_degraded_component_shows_its_issue(
             screenshot(page, "health-dashboard-degraded")
     finally:
         fake_github.control.reset()
+
+
+@dataclass
+class BreakableScoring:
+    """A scoring stand-in whose handler raises until an operator "fixes" it."""
+
+    fixed: bool = False
+
+    def rate(self, event: ArtifactUploaded) -> dict[str, Any]:
+        if not self.fixed:
+            raise RuntimeError("scoring is broken: rating column too small")
+        return rating()
+
+
+@pytest.fixture(scope="module")
+def broken_scoring(
+    tmp_path_factory: pytest.TempPathFactory, fake_hub: FakeHub, fake_github: FakeGitHub
+) -> Iterator[tuple[RunningRegistry, BreakableScoring]]:
+    scoring = BreakableScoring()
+
+    def settings(runtime: RuntimeSettings) -> dict[str, Any]:
+        # The upload answers 202 (still pending) at once instead of waiting for a rating.
+        return {"ingest": IngestSettings(runtime=runtime, rating_wait_seconds=0)}
+
+    with embedded(
+        tmp_path_factory.mktemp("dead-letters"),
+        runtime={"hf_endpoint": fake_hub.url, "github_api_url": fake_github.url},
+        settings=settings,
+        factories={"scoring": scoring_double(scoring.rate)},
+    ) as running:
+        yield running, scoring
+
+
+def _dead_letters(client: httpx.Client) -> dict[str, Any]:
+    response = client.get("/health/dead-letters", params={"consumer": "scoring"})
+    assert response.status_code == 200, response.text
+    (queue,) = response.json()["queues"]
+    found: dict[str, Any] = queue
+    return found
+
+
+def test_dead_letters_are_shown_and_redriven_from_the_dashboard(
+    browser: Browser, broken_scoring: tuple[RunningRegistry, BreakableScoring]
+) -> None:
+    registry, scoring = broken_scoring
+    with registry.admin() as admin:
+        created = admin.post(
+            "/artifact/model/upload",
+            files={"file": ("m.zip", _zip({"m/config.json": b"{}"}), "application/zip")},
+            data={"name": "stuck-model", "version": "1.0.0"},
+        )
+        assert created.status_code == 202, created.text  # never rated: pending
+        deadline = time.monotonic() + 30
+        while _dead_letters(admin)["dead_letters"] != 1:
+            assert time.monotonic() < deadline, "the failing event was never dead-lettered"
+            time.sleep(0.2)
+        # The extension is for admins only.
+        with registry.client() as anonymous:
+            assert anonymous.get("/health/dead-letters").status_code == 403
+            redrive = anonymous.post("/health/dead-letters/redrive", json={"consumer": "scoring"})
+            assert redrive.status_code == 403
+
+    with admin_page_on(browser, registry.url) as page:
+        page.goto("/ui/ops/health")
+        queues = page.get_by_role("table", name=re.compile("dead letters per consumer queue"))
+        row = queues.locator("tr[data-consumer='scoring']")
+        expect(row).to_contain_text(re.compile(r"scoring\s*0\s*1"))
+        bus = page.locator("[data-component='event-bus']")
+        expect(bus).to_contain_text("dead_letters_present")
+        assert_accessible(page, "health dashboard with dead letters")
+
+        button = row.get_by_role("button", name="Redrive 1 dead letter of scoring…")
+        tab_to(page, button)
+        page.keyboard.press("Enter")
+        dialog = page.get_by_role("dialog", name="Redrive the dead letters of scoring?")
+        expect(dialog).to_be_visible()
+        expect(dialog).to_contain_text("ArtifactUploaded")
+        expect(dialog).to_contain_text("RuntimeError: scoring is broken")
+        expect(dialog).to_contain_text("5 deliveries")
+        expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()  # the safe choice
+        assert_accessible(page, "redrive confirmation")
+        screenshot(page, "health-dashboard-redrive")
+
+        scoring.fixed = True  # the cause is fixed; now redrive
+        dialog.get_by_role("button", name="Redrive", exact=True).click()
+        expect_announced(page, "Sent 1 dead letter of scoring back to its queue.")
+        expect(dialog).to_be_hidden()
+        expect(row).to_contain_text(re.compile(r"scoring\s*0\s*0"))
+        expect(row).to_contain_text("None to redrive")
+        expect(button).to_be_hidden()
+
+    with registry.admin() as admin:
+        assert _dead_letters(admin)["dead_letters"] == 0
+        found = admin.post("/artifacts", json=[{"name": "stuck-model"}])
+        assert found.status_code == 200
+        assert [a["name"] for a in found.json()] == ["stuck-model"]  # rated, now ready

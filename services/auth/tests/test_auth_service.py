@@ -17,10 +17,17 @@ from registry_auth.service import (
     DEFAULT_ADMIN_PASSWORD,
     DEFAULT_ADMIN_PASSWORD_SPEC_VARIANT,
     AuthService,
+    Identity,
 )
 from registry_auth.tables import UserRow
 from registry_common.db import create_engine, run_migrations, session_factory
-from registry_common.errors import AuthenticationFailed, BadRequest, InvalidCredentials
+from registry_common.errors import (
+    AuthenticationFailed,
+    BadRequest,
+    InvalidCredentials,
+    NotFound,
+    PermissionDenied,
+)
 
 
 class Clock:
@@ -185,6 +192,80 @@ async def test_reset_removes_users_and_their_tokens_but_keeps_the_admin(
         await auth.spend(bob_token)
     assert (await auth.spend(admin_token)).name == DEFAULT_ADMIN
     assert await auth.authenticate(DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD)
+
+
+async def test_a_restart_never_reverts_a_changed_admin_password(
+    auth: AuthService, clock: Clock
+) -> None:
+    admin = Identity(DEFAULT_ADMIN, True, ())
+    await auth.change_password(
+        DEFAULT_ADMIN,
+        "A-New-Admin-Passphrase-42",
+        by=admin,
+        current_password=DEFAULT_ADMIN_PASSWORD,
+    )
+    await auth.ensure_default_admin()  # what every start runs
+    with pytest.raises(InvalidCredentials):
+        await auth.authenticate(DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD, client="10.0.0.1")
+    with pytest.raises(InvalidCredentials):  # the spec's spelling no longer works either
+        await auth.authenticate(DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD_SPEC_VARIANT, "10.0.0.1")
+    assert await auth.authenticate(DEFAULT_ADMIN, "A-New-Admin-Passphrase-42")
+
+
+async def test_the_initial_admin_password_is_the_configured_one(
+    database_url: str, clock: Clock
+) -> None:
+    engine = create_engine(database_url)
+    await run_migrations(engine, MIGRATIONS, version_table="alembic_auth")
+    service = AuthService(
+        session_factory(engine),
+        secret="test-secret-0123456789-0123456789",
+        max_calls=5,
+        ttl=timedelta(hours=10),
+        clock=clock,
+        initial_admin_password="From-A-Secret-Store-99",
+    )
+    await service.ensure_default_admin()
+    with pytest.raises(InvalidCredentials):
+        await service.authenticate(DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD, client="10.0.0.1")
+    assert await service.authenticate(DEFAULT_ADMIN, "From-A-Secret-Store-99")
+    await service.change_password(
+        DEFAULT_ADMIN,
+        "Changed-Later-By-Ops-7",
+        by=Identity(DEFAULT_ADMIN, True, ()),
+        current_password="From-A-Secret-Store-99",
+    )
+    await service.reset()  # reset restores the deployment's initial password
+    assert await service.authenticate(DEFAULT_ADMIN, "From-A-Secret-Store-99")
+    await engine.dispose()
+
+
+async def test_password_changes_need_the_current_one_or_an_admin(auth: AuthService) -> None:
+    await _add_user(auth, "dora", "Dora-Password-123", search=True)
+    await _add_user(auth, "eve", "Eve-Password-1234", search=True)
+    dora = Identity("dora", False, ("search",))
+    token = await auth.authenticate("dora", "Dora-Password-123")
+    with pytest.raises(InvalidCredentials):
+        await auth.change_password("dora", "Dora-New-Pass-456", by=dora, current_password="x")
+    with pytest.raises(InvalidCredentials):
+        await auth.change_password("dora", "Dora-New-Pass-456", by=dora, current_password=None)
+    with pytest.raises(BadRequest):  # the same rules as at registration
+        await auth.change_password("dora", "short", by=dora, current_password="Dora-Password-123")
+    with pytest.raises(PermissionDenied):
+        await auth.change_password(
+            "eve", "Eve-Taken-Over-99", by=dora, current_password="Dora-Password-123"
+        )
+    await auth.change_password(
+        "dora", "Dora-New-Pass-456", by=dora, current_password="Dora-Password-123"
+    )
+    with pytest.raises(AuthenticationFailed):  # signed out everywhere
+        await auth.spend(token)
+    assert await auth.authenticate("dora", "Dora-New-Pass-456")
+    admin = Identity(DEFAULT_ADMIN, True, ())
+    await auth.change_password("eve", "Eve-Reset-By-Admin-1", by=admin, current_password=None)
+    assert await auth.authenticate("eve", "Eve-Reset-By-Admin-1")
+    with pytest.raises(NotFound):
+        await auth.change_password("nobody", "Nobody-Pass-1234", by=admin, current_password=None)
 
 
 async def test_user_lifecycle_and_rights(auth: AuthService) -> None:

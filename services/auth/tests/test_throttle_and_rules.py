@@ -38,7 +38,7 @@ def test_back_off_doubles_and_is_capped() -> None:
             waits.append(0)
         except TooManyAttempts as exc:
             waits.append(exc.details["retry_after"])
-    assert waits == [0, 2, 3, 5, 9, 9, 9]  # 1, 2, 4, 8, 8, 8 seconds (+1 rounding up)
+    assert waits == [0, 1, 2, 4, 8, 8, 8]  # doubling from 1 s, capped at 8 s
 
 
 def test_block_is_per_client_so_the_real_admin_elsewhere_gets_in() -> None:
@@ -71,6 +71,81 @@ def test_one_client_spraying_many_users_is_slowed_too() -> None:
         throttle.failed("sprayer", f"user{i}")
     with pytest.raises(TooManyAttempts):
         throttle.check("sprayer", "user-new")
+
+
+def test_the_wait_is_the_retry_after_and_counts_down() -> None:
+    clock = Clock()
+    throttle = LoginThrottle(free_failures=1, max_delay=60, clock=clock)
+    for _ in range(6):  # the 6th failure imposes 2**5 = 32 s
+        throttle.failed("c", "u")
+    clock.now += 10.5
+    with pytest.raises(TooManyAttempts) as raised:
+        throttle.check("c", "u")
+    assert raised.value.retry_after == 22  # 21.5 s left, rounded up
+    assert raised.value.details == {"retry_after": 22}
+    assert "wait 22 s" in raised.value.message
+    assert raised.value.status == 429
+
+
+def test_a_flood_from_one_address_never_locks_other_addresses() -> None:
+    clock = Clock()
+    throttle = LoginThrottle(free_failures=10, client_free_failures=100, clock=clock)
+    for i in range(1000):  # refused attempts are not counted, as the service does
+        try:
+            throttle.check("203.0.113.66", f"user{i % 20}")
+            throttle.failed("203.0.113.66", f"user{i % 20}")
+        except TooManyAttempts:
+            pass
+    with pytest.raises(TooManyAttempts):
+        throttle.check("203.0.113.66", "someone-else")
+    for i in range(7):
+        throttle.check("198.51.100.7", f"user{i}")  # other addresses sign in unhindered
+
+
+def test_an_account_flooded_from_one_address_stays_open_elsewhere() -> None:
+    clock = Clock()
+    throttle = LoginThrottle(free_failures=10, account_free_failures=50, clock=clock)
+    for _ in range(3600):  # an hour of one attempt a second from one address
+        try:
+            throttle.check("203.0.113.66", "alice")
+            throttle.failed("203.0.113.66", "alice")
+        except TooManyAttempts:
+            pass
+        clock.now += 1
+    with pytest.raises(TooManyAttempts):
+        throttle.check("203.0.113.66", "alice")
+    # The blocked address added one failure per wait: the account itself never locked.
+    throttle.check("198.51.100.7", "alice")
+
+
+def test_a_distributed_guess_is_slowed_per_account_but_only_briefly() -> None:
+    clock = Clock()
+    throttle = LoginThrottle(account_free_failures=5, account_max_delay=5, clock=clock)
+    throttle.succeeded("192.0.2.10", "alice")  # alice's usual machine
+    for i in range(40):  # a botnet: every guess from a new address
+        throttle.failed(f"203.0.113.{i}", "alice")
+    with pytest.raises(TooManyAttempts) as raised:
+        throttle.check("198.51.100.7", "alice")  # a new address: waits, but at most 5 s
+    assert raised.value.retry_after <= 5
+    assert "this account" in raised.value.message
+    throttle.check("192.0.2.10", "alice")  # the machine that signed in before is exempt
+    throttle.check("198.51.100.7", "bob")  # other accounts are untouched
+    clock.now += 5
+    throttle.check("198.51.100.7", "alice")  # and the wait ends
+
+
+def test_ipv6_clients_count_per_64_and_memory_stays_bounded() -> None:
+    clock = Clock()
+    throttle = LoginThrottle(free_failures=3, clock=clock, max_entries=50)
+    for i in range(4):  # one subscriber rotating addresses inside its /64
+        throttle.failed(f"2001:db8:1:2::{i + 1:x}", "alice")
+    with pytest.raises(TooManyAttempts):
+        throttle.check("2001:db8:1:2::ffff", "alice")
+    throttle.check("2001:db8:1:3::1", "alice")  # the next /64 is someone else
+    for i in range(500):  # a flood of distinct addresses
+        throttle.failed(f"10.0.{i // 256}.{i % 256}", f"u{i}")
+        clock.now += 0.01
+    assert len(throttle._records) <= 50 + 3
 
 
 @pytest.mark.parametrize(

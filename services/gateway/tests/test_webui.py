@@ -142,8 +142,15 @@ def test_locate_prefers_the_setting_then_the_checkout(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------------------------
 
 
+INTERNAL_TOKEN = "internal-token-of-the-webui-tests"
+
+
 def _auth_stand_in() -> FastAPI:
-    app = build_service_app("auth", tracer_provider=create_tracer_provider("auth", "none"))
+    app = build_service_app(
+        "auth",
+        tracer_provider=create_tracer_provider("auth", "none"),
+        internal_token=INTERNAL_TOKEN,
+    )
 
     @app.post("/internal/tokens/spend")
     async def spend(x_authorization: str | None = Header(default=None)) -> dict[str, Any]:
@@ -157,7 +164,9 @@ def _auth_stand_in() -> FastAPI:
 def test_users_me_names_the_caller_and_their_permissions(tmp_path: Path, dist: Path) -> None:
     provider = create_tracer_provider("gateway", "none")
     apps = {name: FastAPI() for name in ("ingest", "scoring", "lineage", "health")}
-    clients = ServiceClients.in_process({"auth": _auth_stand_in(), **apps}, provider)
+    clients = ServiceClients.in_process(
+        {"auth": _auth_stand_in(), **apps}, provider, INTERNAL_TOKEN
+    )
     with _client(tmp_path, dist, clients=clients, tracer_provider=provider) as client:
         me = client.get("/users/me", headers={"X-Authorization": "bearer good"})
         expired = client.get("/users/me", headers={"X-Authorization": "bearer stale"})

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from registry_common.bus.port import BusStats
 from registry_common.errors import ComponentUnavailable
 from registry_common.http import ServiceClient
+from registry_common.internal_token import internal_token_headers
 from registry_common.settings import RuntimeSettings
 from registry_common.telemetry import SpanHub
 from registry_health.app import create_app
@@ -25,6 +26,7 @@ from registry_health.config import HealthSettings
 from registry_health.feed import HealthFeed
 from services.health.tests.helpers import Clock
 
+INTERNAL_TOKEN = "internal-token-of-the-health-tests"
 PEERS = ("gateway", "auth", "ingest", "scoring", "lineage")
 USES = {
     "gateway": (),
@@ -84,7 +86,7 @@ class FakeBus:
         if self.unreachable:
             raise ComponentUnavailable("event bus", "ConnectError")
 
-    async def stats(self) -> BusStats:
+    async def stats(self, consumers: Collection[str] = ()) -> BusStats:
         await self.check()
         return self.stats_value
 
@@ -183,6 +185,7 @@ async def running_health(
         telemetry_exporter="inprocess",
         hf_endpoint="http://hub.test",
         github_api_url="http://github.test",
+        internal_token=INTERNAL_TOKEN,
     )
     options: dict[str, Any] = {
         "peer_cache_seconds": 0,
@@ -203,5 +206,9 @@ async def running_health(
     )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://health") as client:
+        async with httpx.AsyncClient(
+            transport=transport,
+            base_url="http://health",
+            headers=internal_token_headers(INTERNAL_TOKEN),
+        ) as client:
             yield Running(app, client, peers, external, bus, clock, hub)

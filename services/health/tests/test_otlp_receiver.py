@@ -229,3 +229,32 @@ def test_a_down_receiver_costs_records_counted_never_a_blocked_caller(health_url
     (gap,) = [r for r in records if r["event"] == "telemetry.logs.dropped"]
     assert (gap["dropped"], gap["level"]) == (2, "warning")
     shipper.stop()
+
+
+def test_a_gzip_bomb_is_refused_without_unpacking_it(health_url: str) -> None:
+    # 64 MiB of zeros gzip to ~64 KiB: the receiver stops at its 16 MiB output cap.
+    bomb = gzip.compress(b"\0" * (64 * 1024 * 1024), compresslevel=9)
+    assert len(bomb) < 1024 * 1024
+    with _internal(health_url) as client:
+        answer = client.post(
+            "/internal/otlp/v1/traces",
+            content=bomb,
+            headers={"Content-Type": "application/x-protobuf", "Content-Encoding": "gzip"},
+        )
+        assert answer.status_code == 413, answer.text
+        assert answer.json()["code"] == "bad_telemetry"
+        assert "unpacks to more than 16 MiB" in answer.json()["detail"]
+        # The connection and the receiver stay usable.
+        assert client.get("/internal/health").status_code == 200
+
+
+def test_an_export_over_the_body_ceiling_is_refused_before_it_is_read(health_url: str) -> None:
+    with _internal(health_url) as client:
+        answer = client.post(
+            "/internal/otlp/v1/traces",
+            content=b"\0" * (16 * 1024 * 1024 + 1),
+            headers={"Content-Type": "application/x-protobuf"},
+        )
+    assert answer.status_code == 413
+    assert answer.json()["code"] == "too_large"
+    assert "16 MiB" in answer.json()["detail"]

@@ -24,11 +24,15 @@ from registry_common.telemetry import (
 from services.health.tests.harness import running_health
 from services.health.tests.helpers import provider_into
 
+INTERNAL_TOKEN = "internal-token-of-the-trace-tests"
+
 
 async def _one_request_across_services(hub: SpanHub) -> str:
     """gateway → ingest over HTTP (instrumented both sides), then ingest publishes an event
     that scoring handles: three services, one trace. Returns the trace id."""
-    ingest = build_service_app("ingest", tracer_provider=provider_into(hub, "ingest"))
+    ingest = build_service_app(
+        "ingest", tracer_provider=provider_into(hub, "ingest"), internal_token=INTERNAL_TOKEN
+    )
     scoring_tracer = provider_into(hub, "scoring").get_tracer("bus")
 
     @ingest.post("/internal/artifacts/{artifact_type}")
@@ -55,6 +59,7 @@ async def _one_request_across_services(hub: SpanHub) -> str:
         "http://ingest.internal",
         transport=httpx.ASGITransport(app=ingest),
         tracer_provider=gateway_provider,
+        internal_token=INTERNAL_TOKEN,
     )
 
     @gateway.post("/artifact/{artifact_type}")

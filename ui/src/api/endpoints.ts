@@ -14,8 +14,10 @@ import type {
   ArtifactType,
   AuthenticationRequest,
   ConfusionReport,
+  DownloadHistory,
   DownloadPart,
   ModelRating,
+  Monitor,
   Permission,
   UserInfo,
   UserRegistration,
@@ -251,6 +253,36 @@ export async function deleteUser(api: ApiClient, name: string): Promise<void> {
 /** DELETE /reset (admin). */
 export async function resetRegistry(api: ApiClient): Promise<void> {
   await api.delete("/reset");
+}
+
+/** Extension GET /artifacts/model/{id}/monitor (R18): the sensitive flag and the program. */
+export async function getMonitor(api: ApiClient, id: string, signal?: Signal): Promise<Monitor> {
+  return (await api.get<Monitor>(`/artifacts/model/${seg(id)}/monitor`, { signal })).data;
+}
+
+/** Extension PUT /artifacts/model/{id}/monitor: any signed-in user may set or replace it. */
+export async function putMonitor(
+  api: ApiClient,
+  id: string,
+  body: { sensitive: boolean; program: string | null },
+): Promise<Monitor> {
+  return (await api.put<Monitor>(`/artifacts/model/${seg(id)}/monitor`, { json: body })).data;
+}
+
+/** Extension DELETE /artifacts/model/{id}/monitor: removes the program (the flag stays). */
+export async function deleteMonitor(api: ApiClient, id: string): Promise<Monitor> {
+  return (await api.delete<Monitor>(`/artifacts/model/${seg(id)}/monitor`)).data;
+}
+
+/** Extension GET /artifacts/model/{id}/downloads (R19): uploader and admins only (403). */
+export async function getDownloadHistory(
+  api: ApiClient,
+  id: string,
+  offset: number,
+  limit: number,
+  signal?: Signal,
+): Promise<DownloadHistory> {
+  return (await api.get<DownloadHistory>(`/artifacts/model/${seg(id)}/downloads`, { query: { offset, limit }, signal })).data;
 }
 
 /** Extension GET /audit/package-confusion (admins): suspected look-alikes, highest score first. */

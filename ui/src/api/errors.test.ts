@@ -19,5 +19,12 @@ describe("error bodies", () => {
 
   it("403 means the session ended", () => {
     expect(errorFromResponse(403, { detail: "Token expired." }, null).sessionEnded).toBe(true);
+    expect(errorFromResponse(403, { detail: "Expired.", code: "authentication_failed" }, null).sessionEnded).toBe(true);
+  });
+
+  it("a 403 refusing one request (a download monitor, a history) keeps the session", () => {
+    const refused = errorFromResponse(403, { detail: "The monitor refused.", code: "monitor_refused" }, null);
+    expect(refused.sessionEnded).toBe(false);
+    expect(errorFromResponse(403, { detail: "Uploader only.", code: "forbidden" }, null).sessionEnded).toBe(false);
   });
 });

@@ -26,9 +26,11 @@ export class ApiError extends Error {
     this.details = details;
   }
 
-  /** 403: the token is missing, invalid, expired or used up (401 is a missing permission). */
+  /** 403: the token is missing, invalid, expired or used up (401 is a missing permission).
+   * A 403 with another code is a refusal of this one request (a sensitive model's monitor
+   * refused a download, a history only its uploader may read): the session goes on. */
   get sessionEnded(): boolean {
-    return this.status === 403;
+    return this.status === 403 && (this.code === null || this.code === "authentication_failed");
   }
 }
 

@@ -174,3 +174,48 @@ export async function getRecentRequests(
   });
   return data;
 }
+
+/** One dead-lettered event of extension GET /health/dead-letters. */
+export interface DeadLetter {
+  id: string;
+  event_type: string | null;
+  event_id: string | null;
+  /** Why its last delivery failed; null when the queue itself moved it. */
+  reason: string | null;
+  receive_count: number;
+  dead_lettered_at: string | null;
+}
+
+export interface DeadLetterQueue {
+  consumer: string;
+  queue_depth: number;
+  dead_letters: number;
+  letters: DeadLetter[];
+}
+
+export interface DeadLetterQueues {
+  queues: DeadLetterQueue[];
+  generated_at: string;
+}
+
+export interface RedriveResult {
+  consumer: string;
+  moved: number;
+  not_found: string[];
+}
+
+/** Extension GET /health/dead-letters (admin): one consumer's queue and its first dead letters. */
+export async function getDeadLetters(
+  api: ApiClient,
+  consumer: string,
+  limit: number,
+  signal?: Signal,
+): Promise<DeadLetterQueue | undefined> {
+  const { data } = await api.get<DeadLetterQueues>("/health/dead-letters", { query: { consumer, limit }, signal });
+  return data.queues.find((queue) => queue.consumer === consumer);
+}
+
+/** Extension POST /health/dead-letters/redrive (admin): every dead letter of `consumer` back to its queue. */
+export async function redriveDeadLetters(api: ApiClient, consumer: string): Promise<RedriveResult> {
+  return (await api.post<RedriveResult>("/health/dead-letters/redrive", { json: { consumer } })).data;
+}

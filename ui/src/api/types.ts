@@ -149,6 +149,27 @@ export interface RatingVerdict {
   rated_at: string | null;
 }
 
+/** Extension GET /artifacts/{type}/{id}/details: the unsafe-weights (pickle import) scan. */
+export type ScanStatus = "safe" | "unsafe" | "not_scanned";
+
+export interface ScannedFile {
+  path: string;
+  status: ScanStatus;
+  /** Imports outside the allow-list, e.g. "os.system" ("?" when unresolvable). */
+  imports: string[];
+  /** Those of `imports` known to run code or commands. */
+  dangerous: string[];
+  reason: string | null;
+}
+
+export interface WeightsScan {
+  verdict: ScanStatus;
+  reason: string | null;
+  scanner: { name: string; version: string };
+  scanned_at: string | null;
+  files: ScannedFile[];
+}
+
 /** Extension GET /artifacts/{type}/{id}/details: what the catalog knows beyond Artifact. */
 export interface ArtifactDetails {
   id: string;
@@ -167,6 +188,42 @@ export interface ArtifactDetails {
   created_at: string | null;
   updated_at: string | null;
   rating: RatingVerdict | null;
+  /** Null for artifacts stored before the registry scanned weights. */
+  weights_scan: WeightsScan | null;
+}
+
+/** Extension (R19): one download attempt of a sensitive model and the monitor's verdict. */
+export interface DownloadAttempt {
+  user: string;
+  date: string;
+  part: string;
+  client: string | null;
+  verdict: "allowed" | "refused" | "failed" | "timed_out";
+  /** false: the model had no program, the download was recorded but not checked. */
+  monitored: boolean;
+  exit_code: number | null;
+  output: string;
+  message: string;
+  duration_seconds: number | null;
+}
+
+/** Extension GET/PUT/DELETE /artifacts/model/{id}/monitor (R18). */
+export interface Monitor {
+  sensitive: boolean;
+  program: string | null;
+  updated_by: string | null;
+  updated_at: string | null;
+  /** The newest monitored attempt; only for the uploader and admins. */
+  last_outcome: DownloadAttempt | null;
+}
+
+/** Extension GET /artifacts/model/{id}/downloads: newest first. */
+export interface DownloadHistory {
+  items: DownloadAttempt[];
+  offset: number;
+  limit: number;
+  total: number;
+  next_offset: number | null;
 }
 
 /** Extension GET /audit/package-confusion (docs/api.md): an artifact and its popularity. */

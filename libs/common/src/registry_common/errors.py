@@ -6,6 +6,7 @@ sentence a person can act on. A 5xx means a bug or an outage and says which comp
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 
@@ -73,6 +74,24 @@ class Conflict(RegistryError):
 class PayloadTooLarge(RegistryError):
     status = 413
     code = "too_large"
+
+
+class TooManyRequests(RegistryError):
+    """The caller must wait: rendered as 429 with a `Retry-After` header (whole seconds)."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: float, code: str | None = None) -> None:
+        self.retry_after = max(1, math.ceil(retry_after))
+        super().__init__(message, code=code, details={"retry_after": self.retry_after})
+
+
+def retry_after_of(error: RegistryError) -> int | None:
+    """Seconds to send in `Retry-After`: set by TooManyRequests, and kept by an error the
+    gateway mirrors from a service (the details travel in the body)."""
+    value = error.details.get("retry_after")
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
 class ComponentUnavailable(RegistryError):

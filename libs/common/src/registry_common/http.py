@@ -4,28 +4,51 @@ tracing instrumentation, and the client the gateway uses to call services."""
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
+from urllib.parse import quote, unquote
 
 import httpx
-from fastapi import FastAPI, Request
+import orjson
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from opentelemetry import trace
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from registry_common.errors import ComponentUnavailable, RegistryError
+from registry_common.errors import ComponentUnavailable, RegistryError, retry_after_of
+from registry_common.internal_token import (
+    INTERNAL_PATH_PREFIX,
+    INTERNAL_TOKEN_HEADER,
+    internal_token_headers,
+    token_matches,
+)
+from registry_common.limits import BodyLimitMiddleware, BodyLimits
 from registry_common.telemetry import current_trace_id, get_logger
 
+__all__ = ["INTERNAL_TOKEN_HEADER", "ServiceClient", "build_service_app"]
+
 TRACE_HEADER = "X-Trace-Id"
-INTERNAL_TOKEN_HEADER = "X-Internal-Token"  # noqa: S105 - a header name, not a secret
+# Who the gateway calls for: a user name, percent-encoded (names may be any Unicode text and an
+# HTTP header carries ASCII only); the services read it back with `user_from_header`.
+USER_HEADER = "X-Registry-User"
 # Where the health service receives the other services' spans and logs (OTLP/HTTP). Requests
 # there are neither traced nor logged unless they fail: a span or a log line per export would
 # be exported in turn, for ever.
 TELEMETRY_PATH_PREFIX = "/internal/otlp/"
+
+
+def user_header_value(name: str) -> str:
+    return quote(name, safe="")
+
+
+def user_from_header(value: str | None) -> str | None:
+    return unquote(value) if value is not None else None
 
 
 def _with_trace(body: dict[str, Any]) -> dict[str, Any]:
@@ -39,9 +62,38 @@ def describe_validation_error(exc: RequestValidationError) -> str:
     """One sentence per problem, naming where it is, e.g. "body.url: Field required"."""
     parts = []
     for error in exc.errors()[:5]:
+        if error.get("type") == "json_invalid":
+            reason = (error.get("ctx") or {}).get("error") or "malformed"
+            parts.append(f"body: not valid JSON ({reason})")
+            continue
         location = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "request"
         parts.append(f"{location}: {error.get('msg', 'invalid value')}")
     return "The request is not valid. " + "; ".join(parts) + "."
+
+
+class StrictJSONRequest(Request):
+    """Parses a JSON body with orjson instead of the standard library: strict UTF-8 (a lone
+    surrogate such as "\\ud800" is refused instead of becoming a str that no later encoder
+    accepts), integers within 64 bits (no 4,300-digit int conversions), and fast enough that a
+    body at the size ceiling cannot stall the event loop. orjson's JSONDecodeError is the
+    standard one, so FastAPI turns it into the usual 400."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = orjson.loads(await self.body())
+        return self._json
+
+
+class StrictJSONRoute(APIRoute):
+    """The route class of every router whose bodies come from outside (`StrictJSONRequest`)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def strict_handler(request: Request) -> Response:
+            return await handler(StrictJSONRequest(request.scope, request.receive))
+
+        return strict_handler
 
 
 def install_error_handlers(app: FastAPI, service: str) -> None:
@@ -52,7 +104,9 @@ def install_error_handlers(app: FastAPI, service: str) -> None:
     async def _registry_error(_: Request, exc: RegistryError) -> JSONResponse:
         if exc.status >= 500:
             log.warning("http.error.server", status=exc.status, code=exc.code, message=exc.message)
-        return JSONResponse(_with_trace(exc.to_body()), status_code=exc.status)
+        retry_after = retry_after_of(exc)
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+        return JSONResponse(_with_trace(exc.to_body()), status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -67,30 +121,35 @@ def install_error_handlers(app: FastAPI, service: str) -> None:
         if exc.status_code == 405:
             detail = "This route does not accept that method; see /openapi.json for the API."
         return JSONResponse(
-            _with_trace({"detail": detail, "code": "http_error"}),
+            _with_trace({"detail": detail, "code": getattr(exc, "code", "http_error")}),
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )
 
-    @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("http.error.unexpected", error=type(exc).__name__)
-        body = {
-            "detail": f"An unexpected error occurred in the {service} service; "
-            "quote the trace id when reporting it.",
-            "code": "internal_error",
-        }
-        return JSONResponse(_with_trace(body), status_code=500)
+
+def unexpected_error_response(service: str) -> JSONResponse:
+    body = {
+        "detail": f"An unexpected error occurred in the {service} service; "
+        "quote the trace id when reporting it.",
+        "code": "internal_error",
+    }
+    return JSONResponse(_with_trace(body), status_code=500)
 
 
 class RequestLogMiddleware:
-    """One JSON log line per request and the trace id in every response header.
+    """One JSON log line per request and the trace id in every response header; `/internal/`
+    routes answer only calls carrying the internal token (none configured: none do).
 
     Pure ASGI (not BaseHTTPMiddleware) so streamed downloads pass through untouched.
+
+    It also renders an unexpected exception as the 500 JSON answer and does not re-raise it.
+    Starlette's own last-resort handler re-raises after answering, and the server then closes
+    the keep-alive connection without a word, so a client's next request on it failed too.
     """
 
     def __init__(self, app: ASGIApp, service: str, internal_token: str | None = None) -> None:
         self.app = app
+        self.service = service
         self.log = get_logger(service)
         self.internal_token = internal_token
 
@@ -101,10 +160,11 @@ class RequestLogMiddleware:
         started = time.perf_counter()
         status = 500
         path = scope.get("path", "")
-        if self.internal_token and path.startswith("/internal/"):
+        if path.startswith(INTERNAL_PATH_PREFIX):
             headers = dict(scope.get("headers") or [])
-            supplied = headers.get(INTERNAL_TOKEN_HEADER.lower().encode(), b"").decode()
-            if supplied != self.internal_token:
+            supplied = headers.get(INTERNAL_TOKEN_HEADER.lower().encode())
+            if not token_matches(supplied, self.internal_token):
+                self.log.warning("http.internal.refused", path=path, token_sent=bool(supplied))
                 response = JSONResponse(
                     {"detail": "Internal routes need the internal token.", "code": "forbidden"},
                     status_code=403,
@@ -125,8 +185,24 @@ class RequestLogMiddleware:
                     ]
             await send(message)
 
+        response_started = False
+
+        async def send_tracked(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send_with_trace(message)
+
         try:
-            await self.app(scope, receive, send_with_trace)
+            await self.app(scope, receive, send_tracked)
+        except Exception as exc:
+            self.log.exception("http.error.unexpected", error=type(exc).__name__)
+            span = trace.get_current_span()
+            span.record_exception(exc)
+            span.set_status(trace.Status(trace.StatusCode.ERROR, type(exc).__name__))
+            if response_started:
+                raise  # half a response went out: only closing the connection tells the client
+            await unexpected_error_response(self.service)(scope, receive, send_tracked)
         finally:
             if status >= 400 or not path.startswith(TELEMETRY_PATH_PREFIX):
                 client = scope.get("client")
@@ -145,11 +221,15 @@ def build_service_app(
     *,
     tracer_provider: TracerProvider,
     internal_token: str | None = None,
+    body_limits: BodyLimits | None = None,
     **fastapi_kwargs: Any,
 ) -> FastAPI:
-    """A FastAPI app with the registry's shared behaviour installed."""
+    """A FastAPI app with the registry's shared behaviour installed. `body_limits`: the request
+    body ceilings (default: `BodyLimits()`, 1 MiB on every route)."""
     app = FastAPI(**fastapi_kwargs)
     install_error_handlers(app, service)
+    # Inside the request log, so a 413 is logged and carries the trace id like any answer.
+    app.add_middleware(BodyLimitMiddleware, limits=body_limits or BodyLimits())
     app.add_middleware(RequestLogMiddleware, service=service, internal_token=internal_token)
     FastAPIInstrumentor.instrument_app(
         app, tracer_provider=tracer_provider, excluded_urls=TELEMETRY_PATH_PREFIX
@@ -174,7 +254,7 @@ class ServiceClient:
         timeout: float = 60.0,
     ) -> None:
         self.service = service
-        headers = {INTERNAL_TOKEN_HEADER: internal_token} if internal_token else {}
+        headers = internal_token_headers(internal_token)
         self._client = httpx.AsyncClient(
             base_url=base_url,
             transport=transport,

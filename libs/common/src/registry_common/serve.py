@@ -8,6 +8,7 @@ from collections.abc import Callable
 import uvicorn
 from fastapi import FastAPI
 
+from registry_common.internal_token import require_internal_token
 from registry_common.log_export import LogShipper
 from registry_common.settings import RuntimeSettings
 from registry_common.telemetry import (
@@ -30,8 +31,13 @@ def serve(
     our middleware writes one JSON line per request instead).
 
     With `REGISTRY_LOG_EXPORTER=otlp` the log records are also shipped to the OTLP endpoint
-    (`ship_logs=False`: the health service, which is that endpoint and keeps its own)."""
+    (`ship_logs=False`: the health service, which is that endpoint and keeps its own).
+
+    A service on its own answers the network, so it refuses to start without the internal
+    token (a clear message and exit status 1) rather than serve `/internal/` routes to nobody
+    or, worse, to anybody."""
     runtime = RuntimeSettings()
+    require_internal_token(runtime.internal_token, service)
     configure_logging(runtime.log_level, log_dir=runtime.log_dir)
     shipper: LogShipper | None = None
     if ship_logs and runtime.log_exporter == "otlp" and runtime.otlp_endpoint:
@@ -50,6 +56,9 @@ def serve(
             log_config=None,
             lifespan="on",
             server_header=False,
+            # The gateway reads X-Forwarded-For itself, from configured proxies only
+            # (GATEWAY_TRUSTED_PROXIES); uvicorn's own rewrite would trust loopback blindly.
+            proxy_headers=False,
         )
     finally:
         if shipper is not None:

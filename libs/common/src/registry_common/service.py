@@ -18,7 +18,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from registry_common.bus.factory import create_bus
-from registry_common.bus.port import EventBus
+from registry_common.bus.port import E, EventBus, Handler
+from registry_common.consumed import ConsumerLedger
 from registry_common.db import check_database, create_engine, run_migrations, session_factory
 from registry_common.errors import RegistryError
 from registry_common.instrumentation import instrument_engine
@@ -39,6 +40,7 @@ class ServiceKit:
     engine: AsyncEngine | None = None
     sessions: async_sessionmaker[AsyncSession] | None = None
     checks: dict[str, HealthCheck] = field(default_factory=dict)
+    _ledger: ConsumerLedger | None = field(default=None, repr=False)
 
     @classmethod
     def build(
@@ -71,6 +73,20 @@ class ServiceKit:
             kit.checks["database"] = lambda: check_database(engine)
         kit.checks["event bus"] = the_bus.check
         return kit
+
+    @property
+    def ledger(self) -> ConsumerLedger:
+        """This service's processed events and forgotten artifacts (its migrations must
+        create the tables: `registry_common.consumed.create_tables`)."""
+        if self._ledger is None:
+            self._ledger = ConsumerLedger(self.db, self.name)
+        return self._ledger
+
+    def subscribe(self, event_cls: type[E], handler: Handler[E]) -> None:
+        """Subscribe this service's consumer to `event_cls`; an event it already handled
+        (by `event_id`, remembered in its database) is acknowledged without running
+        `handler` again."""
+        self.bus.subscribe(self.name, event_cls, self.ledger.once(handler))
 
     @property
     def db(self) -> async_sessionmaker[AsyncSession]:

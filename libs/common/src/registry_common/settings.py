@@ -96,11 +96,20 @@ class RuntimeSettings(BaseSettings):
             "endpoints above are always allowed, by exact origin."
         ),
     )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description=(
+            "Request body ceiling of every route but uploads (JSON bodies), in bytes, enforced "
+            "while the body streams in: larger bodies get 413 before they are parsed."
+        ),
+    )
     internal_token: str | None = Field(
         default=None,
         description=(
-            "Shared secret services require on internal calls in distributed mode; "
-            "unset in embedded mode, where nothing listens but the gateway."
+            "Shared secret every internal call carries (X-Internal-Token, compared in constant "
+            "time). Required in distributed mode: `python -m registry_<service>` refuses to "
+            "start without it (24+ characters). Embedded mode makes one per process when unset."
         ),
     )
 

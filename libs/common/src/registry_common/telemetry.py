@@ -33,6 +33,7 @@ from opentelemetry.sdk.trace.export import (
 )
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from registry_common.internal_token import internal_token_headers
 from registry_common.settings import RuntimeSettings, TelemetryExporter
 
 _PROPAGATOR = TraceContextTextMapPropagator()
@@ -260,9 +261,7 @@ def create_tracer_provider(
 def otlp_headers(runtime: RuntimeSettings) -> dict[str, str]:
     """Headers of every OTLP export: the internal token, which the health service's receiver
     (an `/internal/` route) requires in distributed mode. A collector ignores it."""
-    from registry_common.http import INTERNAL_TOKEN_HEADER
-
-    return {INTERNAL_TOKEN_HEADER: runtime.internal_token} if runtime.internal_token else {}
+    return internal_token_headers(runtime.internal_token)
 
 
 def service_tracer_provider(service: str, runtime: RuntimeSettings) -> TracerProvider:

@@ -28,7 +28,7 @@ from registry_common.bus.factory import create_bus
 from registry_common.bus.inprocess import InProcessBus
 from registry_common.bus.port import EventBus
 from registry_common.bus.sns_sqs import SnsSqsBus
-from registry_common.errors import ComponentUnavailable
+from registry_common.errors import ComponentUnavailable, NotFound
 from registry_common.events import (
     ArtifactDeleted,
     ArtifactRef,
@@ -338,10 +338,76 @@ async def test_poison_message_is_dead_lettered_at_once(harness: Harness) -> None
     await eventually_stats(bus, lambda s: s.dead_letters.get("scoring") == 2)
     await bus.drain()
     assert len(harness.handled["scoring"]) == 1
-    if isinstance(bus, InProcessBus):
-        letters = bus.dead_letters("scoring")
-        assert [letter.attempts for letter in letters] == [1, 1]
-        assert "not JSON" in letters[0].reason
+    letters = await bus.dead_letters("scoring")
+    assert [letter.receive_count for letter in letters] == [1, 1]
+    reasons = sorted(letter.reason or "" for letter in letters)
+    assert "not JSON" in reasons[0]
+    assert "NoSuchEvent" in reasons[1]
+    assert {letter.event_type for letter in letters} == {None, "NoSuchEvent"}
+
+
+async def test_dead_letters_are_listed_and_redriven(harness: Harness) -> None:
+    """After N failed deliveries a message is kept, listed with why, and goes back to the
+    consumer's queue on redrive (once the cause is fixed), by id or all at once."""
+    bus = harness.bus
+    fixed = False
+    handled: list[Event] = []
+
+    async def handler(event: Event) -> None:
+        if not fixed:
+            raise RuntimeError("scoring bug")
+        handled.append(event)
+
+    bus.subscribe("scoring", ArtifactUploaded, handler)
+    await bus.start()
+    first, second, third = uploaded(), uploaded(), uploaded()
+    for event in (first, second, third):
+        await bus.publish(event)
+    await eventually_stats(bus, lambda s: s.dead_letters.get("scoring") == 3)
+    await bus.drain()
+
+    letters = await bus.dead_letters("scoring")
+    assert len(letters) == 3
+    assert {letter.event_id for letter in letters} == {
+        str(e.event_id) for e in (first, second, third)
+    }
+    for letter in letters:
+        assert letter.consumer == "scoring"
+        assert letter.event_type == "ArtifactUploaded"
+        assert letter.receive_count == 3
+        assert letter.reason == "RuntimeError: scoring bug"
+        assert letter.dead_lettered_at is not None
+    assert len(await bus.dead_letters("scoring", limit=2)) == 2
+    # Listing leaves them in place.
+    assert (await bus.stats()).dead_letters["scoring"] == 3
+
+    fixed = True
+    by_id = {letter.event_id: letter.id for letter in letters}
+    result = await bus.redrive("scoring", [by_id[str(first.event_id)], "no-such-id"])
+    assert (result.consumer, result.moved, result.not_found) == ("scoring", 1, ("no-such-id",))
+    await eventually(lambda: len(handled) == 1, what="the redriven message")
+    assert handled[0].event_id == first.event_id
+    await eventually_stats(bus, lambda s: s.dead_letters.get("scoring") == 2)
+
+    result = await bus.redrive("scoring")
+    assert result.moved == 2
+    await eventually(lambda: len(handled) == 3, what="every redriven message")
+    await bus.drain()
+    assert sorted(str(e.event_id) for e in handled) == sorted(by_id)
+    stats = await bus.stats()
+    assert stats.dead_letters["scoring"] == 0
+    assert stats.queue_depth["scoring"] == 0
+    assert (await bus.redrive("scoring")).moved == 0  # nothing left: a no-op
+
+
+async def test_dead_letters_of_an_unknown_consumer(harness: Harness) -> None:
+    bus = harness.bus
+    bus.subscribe("scoring", ArtifactUploaded, harness.record("scoring"))
+    await bus.start()
+    with pytest.raises(NotFound, match="nobody"):
+        await bus.dead_letters("nobody")
+    with pytest.raises(NotFound, match="nobody"):
+        await bus.redrive("nobody")
 
 
 async def test_publish_without_subscribers(harness: Harness) -> None:

@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from registry_auth.service import AuthService, Identity
+from registry_common.http import USER_HEADER, user_from_header
 
 
 class Credentials(BaseModel):
@@ -24,13 +25,18 @@ class NewUser(BaseModel):
     is_admin: bool = False
 
 
+class NewPassword(BaseModel):
+    password: str
+    current_password: str | None = None
+
+
 class Permissions(BaseModel):
     permissions: list[str] = Field(default_factory=list)
     is_admin: bool = False
 
 
 Client = Annotated[str, Header(alias="X-Registry-Client")]
-CallerName = Annotated[str, Header(alias="X-Registry-User")]
+CallerName = Annotated[str, Header(alias=USER_HEADER), AfterValidator(user_from_header)]
 CallerAdmin = Annotated[bool, Header(alias="X-Registry-Admin")]
 
 
@@ -62,6 +68,18 @@ def build_router(service: AuthService) -> APIRouter:
     ) -> dict[str, str]:
         await service.delete_user(name, by=Identity(caller, caller_admin, ()))
         return {"status": "deleted", "name": name}
+
+    @router.put("/users/{name}/password")
+    async def change_password(
+        name: str, body: NewPassword, caller: CallerName, caller_admin: CallerAdmin = False
+    ) -> dict[str, str]:
+        await service.change_password(
+            name,
+            body.password,
+            by=Identity(caller, caller_admin, ()),
+            current_password=body.current_password,
+        )
+        return {"status": "changed", "name": name}
 
     @router.put("/users/{name}/permissions")
     async def set_permissions(name: str, body: Permissions) -> dict[str, Any]:

@@ -84,8 +84,10 @@ class AuthService:
         ttl: timedelta,
         clock: Clock = utc_now,
         throttle: LoginThrottle | None = None,
+        initial_admin_password: str = DEFAULT_ADMIN_PASSWORD,
     ) -> None:
         self._throttle = throttle or LoginThrottle()
+        self._initial_admin_password = initial_admin_password
         self._sessions = sessions
         self._secret = secret
         self._max_calls = max_calls
@@ -93,26 +95,29 @@ class AuthService:
         self._clock = clock
 
     async def ensure_default_admin(self) -> None:
-        """Create the default admin if missing, or restore its password and rights."""
-        password_hash = await hash_password(DEFAULT_ADMIN_PASSWORD)
+        """At start: create the default admin with its initial password if it is missing.
+
+        An existing default admin keeps its password (an operator who changed it, or set one
+        from a secret, is never reverted to the well-known one by a restart); only its rights
+        are made whole, since the registry needs one account that can always administer it.
+        """
         async with database_errors(), self._sessions.begin() as session:
             row = await session.get(UserRow, DEFAULT_ADMIN)
             if row is None:
-                session.add(
-                    UserRow(
-                        name=DEFAULT_ADMIN,
-                        password_hash=password_hash,
-                        is_admin=True,
-                        can_upload=True,
-                        can_search=True,
-                        can_download=True,
-                        created_at=self._clock(),
-                    )
-                )
-            elif not await verify_password(row.password_hash, DEFAULT_ADMIN_PASSWORD):
-                row.password_hash = password_hash
-            if row is not None:
+                session.add(await self._new_default_admin())
+            else:
                 row.is_admin = row.can_upload = row.can_search = row.can_download = True
+
+    async def _new_default_admin(self) -> UserRow:
+        return UserRow(
+            name=DEFAULT_ADMIN,
+            password_hash=await hash_password(self._initial_admin_password),
+            is_admin=True,
+            can_upload=True,
+            can_search=True,
+            can_download=True,
+            created_at=self._clock(),
+        )
 
     async def authenticate(self, name: str, password: str, client: str = "unknown") -> str:
         """A new `bearer <token>` for valid credentials; 401 otherwise (never says which)."""
@@ -185,14 +190,22 @@ class AuthService:
         return _identity(user)
 
     async def reset(self) -> None:
-        """Back to the default state: only the default admin remains, with its password.
+        """Back to the default state: only the default admin remains, with its initial
+        password (the contract's well-known one unless the deployment set its own) and all
+        its rights.
 
         The default admin's tokens survive, so a client that reset the registry can go on.
         """
+        fresh = await self._new_default_admin()
         async with database_errors(), self._sessions.begin() as session:
             await session.execute(delete(UserRow).where(UserRow.name != DEFAULT_ADMIN))
             await session.execute(delete(TokenRow).where(TokenRow.user_name != DEFAULT_ADMIN))
-        await self.ensure_default_admin()
+            row = await session.get(UserRow, DEFAULT_ADMIN)
+            if row is None:
+                session.add(fresh)
+            else:
+                row.password_hash = fresh.password_hash
+                row.is_admin = row.can_upload = row.can_search = row.can_download = True
 
     async def create_user(
         self, name: str, password: str, permissions: list[str], is_admin: bool
@@ -230,6 +243,33 @@ class AuthService:
                 raise NotFound(f"No user is named {name!r}.")
             await session.execute(delete(TokenRow).where(TokenRow.user_name == name))
             await session.delete(row)
+
+    async def change_password(
+        self, name: str, new_password: str, *, by: Identity, current_password: str | None
+    ) -> None:
+        """Users change their own password (proving the current one); admins set anyone
+        else's. Every token of the user is revoked: the change signs them out everywhere."""
+        if by.name != name and not by.is_admin:
+            raise PermissionDenied("Only admins may change another user's password.")
+        check_password(new_password, name)
+        async with database_errors(), self._sessions() as session:
+            row = await session.get(UserRow, name)
+        if row is None:
+            raise NotFound(f"No user is named {name!r}.")
+        if by.name == name and not (
+            current_password and await self._password_matches(row, current_password)
+        ):
+            raise InvalidCredentials(
+                "The current password is not right; send it as current_password to change yours."
+            )
+        new_hash = await hash_password(new_password)
+        async with database_errors(), self._sessions.begin() as session:
+            await session.execute(
+                update(UserRow).where(UserRow.name == name).values(password_hash=new_hash)
+            )
+            await session.execute(
+                update(TokenRow).where(TokenRow.user_name == name).values(revoked=True)
+            )
 
     async def set_permissions(self, name: str, permissions: list[str], is_admin: bool) -> Identity:
         """Change a user's rights; its tokens are revoked so the change takes effect now."""

@@ -13,19 +13,26 @@ from fastapi import (
     APIRouter,
     Body,
     Depends,
-    File,
-    Form,
     Path,
     Query,
     Request,
     Response,
-    UploadFile,
 )
 from fastapi.responses import JSONResponse
+from pydantic import BeforeValidator
 
-from registry_common.errors import BadRequest
+from registry_common.errors import BadRequest, PayloadTooLarge
+from registry_common.http import StrictJSONRoute
 from registry_gateway.downloads import serve_blob
-from registry_gateway.extensions import UserInfo, UserPermissions, UserRegistration
+from registry_gateway.extensions import (
+    DeadLetterQueues,
+    PasswordChange,
+    RedriveRequest,
+    RedriveResult,
+    UserInfo,
+    UserPermissions,
+    UserRegistration,
+)
 from registry_gateway.schemas import (
     Artifact,
     ArtifactAuditEntry,
@@ -43,7 +50,7 @@ from registry_gateway.schemas import (
     SimpleLicenseCheckRequest,
     TracksResponse,
 )
-from registry_gateway.security import Caller, current_caller, require
+from registry_gateway.security import Caller, ClientAddress, current_caller, require
 from registry_gateway.service import GatewayService
 
 _DESCRIPTIONS = {
@@ -54,6 +61,7 @@ _DESCRIPTIONS = {
     409: "Artifact exists already.",
     413: "Too many artifacts returned.",
     424: "Artifact is not registered due to the disqualified rating.",
+    429: "Too many requests: wait the seconds in the Retry-After header (extension).",
     500: "The registry encountered an error while computing the result.",
     501: "This system does not support the operation.",
     502: "External information could not be retrieved.",
@@ -71,6 +79,9 @@ def responses(*codes: int, **extra: dict[str, Any]) -> dict[int | str, dict[str,
 
 IdPath = Annotated[str, Path(pattern=r"^[a-zA-Z0-9\-]+$", description="artifact id")]
 TypePath = Annotated[ArtifactType, Path(description="Artifact type")]
+TraceIdPath = Annotated[
+    str, Path(pattern=r"^[0-9a-f]{32}$", description="A trace id: 32 lowercase hex digits.")
+]
 
 
 ENUMERATE_OK: dict[str, Any] = {
@@ -81,6 +92,42 @@ ENUMERATE_OK: dict[str, Any] = {
             "schema": {"$ref": "#/components/schemas/EnumerateOffset"},
         }
     },
+}
+
+
+# How many queries one POST /artifacts may hold before any is validated: far above what the
+# catalog answers (INGEST_MAX_QUERIES, 413 there), low enough that a body of tiny queries at the
+# size ceiling is refused before tens of thousands of them are validated and forwarded.
+MAX_QUERIES_PARSED = 1000
+
+
+def _few_queries(value: Any) -> Any:
+    if isinstance(value, list) and len(value) > MAX_QUERIES_PARSED:
+        raise PayloadTooLarge(
+            f"The body holds {len(value)} queries; at most {MAX_QUERIES_PARSED} are read in "
+            "one request. Split it."
+        )
+    return value
+
+
+# POST /artifact/{type}/upload's body as the document shows it (the route reads the raw stream).
+UPLOAD_FORM: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary", "description": "The zip."},
+                        "name": {"type": "string", "description": "The artifact's name."},
+                        "version": {"type": "string", "description": "Its version."},
+                    },
+                }
+            }
+        },
+    }
 }
 
 
@@ -99,7 +146,7 @@ def _base(request: Request) -> str:
 
 
 def build_router(service: GatewayService) -> APIRouter:
-    router = APIRouter()
+    router = APIRouter(route_class=StrictJSONRoute)
 
     # ------------------------------------------------------------------ health and tracks
     @router.get(
@@ -151,8 +198,10 @@ def build_router(service: GatewayService) -> APIRouter:
         summary="One request's spans across every service, as a tree (extension; admin).",
         responses=responses(400, 401, 403, 404),
     )
-    async def health_trace(caller: Annotated[Caller, require("admin")], trace_id: str) -> Any:
-        return await service.health_document(f"/internal/traces/{trace_id}", {})
+    async def health_trace(
+        caller: Annotated[Caller, require("admin")], trace_id: TraceIdPath
+    ) -> Any:
+        return await service.trace(trace_id)
 
     @router.get(
         "/health/logs",
@@ -197,6 +246,37 @@ def build_router(service: GatewayService) -> APIRouter:
         return await service.health_document("/internal/requests", params)
 
     @router.get(
+        "/health/dead-letters",
+        response_model=DeadLetterQueues,
+        summary="Each event queue's depth and dead letters (extension; admin).",
+        responses=responses(400, 401, 403, 404),
+    )
+    async def health_dead_letters(
+        caller: Annotated[Caller, require("admin")],
+        consumer: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    ) -> Any:
+        params: dict[str, Any] = {"limit": limit}
+        if consumer:
+            params["consumer"] = consumer
+        return await service.health_document("/internal/dead-letters", params)
+
+    @router.post(
+        "/health/dead-letters/redrive",
+        response_model=RedriveResult,
+        summary="Send dead letters back to their consumer's queue (extension; admin).",
+        description="Fix the cause first: a redriven event that fails again is dead-lettered "
+        "again after the same number of attempts. Repeating a redrive is safe.",
+        responses=responses(400, 401, 403, 404),
+    )
+    async def health_redrive(
+        caller: Annotated[Caller, require("admin")], body: RedriveRequest
+    ) -> Any:
+        return await service.health_action(
+            "/internal/dead-letters/redrive", body.model_dump(exclude_none=True)
+        )
+
+    @router.get(
         "/tracks",
         summary="Get the list of tracks a student has planned to implement",
         response_model=TracksResponse,
@@ -211,10 +291,9 @@ def build_router(service: GatewayService) -> APIRouter:
         operation_id="CreateAuthToken",
         summary="(NON-BASELINE)",
         response_model=str,
-        responses=responses(400, 401, 501),
+        responses=responses(400, 401, 429, 501),
     )
-    async def authenticate(request: Request, body: AuthenticationRequest) -> JSONResponse:
-        client = request.client.host if request.client else None
+    async def authenticate(body: AuthenticationRequest, client: ClientAddress) -> JSONResponse:
         token = await service.authenticate(body.user.name, body.secret.password, client)
         return JSONResponse(token)
 
@@ -267,6 +346,18 @@ def build_router(service: GatewayService) -> APIRouter:
         return {"status": "deleted", "name": name}
 
     @router.put(
+        "/users/{name}/password",
+        summary="Change a password (extension): your own (with the current one), or anyone's "
+        "if you are an admin. Revokes the user's tokens.",
+        responses=responses(400, 401, 403, 404),
+    )
+    async def change_password(
+        caller: Annotated[Caller, Depends(current_caller)], name: str, body: PasswordChange
+    ) -> Any:
+        await service.change_password(name, body.password, body.current_password, caller)
+        return {"status": "changed", "name": name}
+
+    @router.put(
         "/users/{name}/permissions",
         response_model=UserInfo,
         summary="Change a user's permissions (extension; admin). Revokes the user's tokens.",
@@ -297,7 +388,7 @@ def build_router(service: GatewayService) -> APIRouter:
     )
     async def list_artifacts(
         caller: Annotated[Caller, require("search")],
-        queries: Annotated[list[ArtifactQuery], Body()],
+        queries: Annotated[list[ArtifactQuery], BeforeValidator(_few_queries), Body()],
         response: Response,
         offset: Annotated[str | None, Query(description="Pagination offset.")] = None,
     ) -> Any:
@@ -331,12 +422,13 @@ def build_router(service: GatewayService) -> APIRouter:
             400,
             403,
             404,
+            429,
             _200={"description": "Artifact is updated."},
             _202={"description": "Artifact ingest accepted; rating deferred."},
         ),
     )
     async def update_artifact(
-        caller: Annotated[Caller, require("upload")],
+        caller: Annotated[Caller, require("upload", limit="ingest")],
         request: Request,
         artifact_type: TypePath,
         id: IdPath,
@@ -368,10 +460,12 @@ def build_router(service: GatewayService) -> APIRouter:
         "/artifact/byRegEx",
         operation_id="ArtifactByRegExGet",
         response_model=list[ArtifactMetadata],
-        responses=responses(400, 403, 404),
+        responses=responses(400, 403, 404, 429),
         summary="Get any artifacts fitting the regular expression (BASELINE).",
     )
-    async def by_regex(caller: Annotated[Caller, require("search")], body: ArtifactRegEx) -> Any:
+    async def by_regex(
+        caller: Annotated[Caller, require("search", limit="regex")], body: ArtifactRegEx
+    ) -> Any:
         return await service.regex(body.regex)
 
     @router.post(
@@ -385,11 +479,12 @@ def build_router(service: GatewayService) -> APIRouter:
             403,
             409,
             424,
+            429,
             _202={"description": "Artifact ingest accepted; rating deferred."},
         ),
     )
     async def create_artifact(
-        caller: Annotated[Caller, require("upload")],
+        caller: Annotated[Caller, require("upload", limit="ingest")],
         request: Request,
         artifact_type: TypePath,
         body: ArtifactData,
@@ -408,18 +503,25 @@ def build_router(service: GatewayService) -> APIRouter:
             "Multipart form: `file` (a zip laid out like a Hugging Face repository), optional "
             "`name` and `version`. Same outcomes as registering from a URL."
         ),
-        responses=responses(400, 403, 413, 424),
+        responses=responses(400, 403, 413, 424, 429),
+        openapi_extra=UPLOAD_FORM,
     )
     async def upload_artifact(
-        caller: Annotated[Caller, require("upload")],
+        caller: Annotated[Caller, require("upload", limit="ingest")],
         request: Request,
         artifact_type: TypePath,
-        file: Annotated[UploadFile, File(description="The zip.")],
-        name: Annotated[str | None, Form()] = None,
-        version: Annotated[str | None, Form()] = None,
     ) -> Any:
+        # The form is not parsed here: its bytes stream on to ingest as they arrive (counted
+        # against the upload ceiling), after the caller was authenticated. Parsing it here
+        # would spool the whole zip to disk once more, before any check, for every caller.
+        content_type = request.headers.get("content-type", "")
+        if not content_type.lower().startswith("multipart/form-data"):
+            raise BadRequest(
+                "Send the zip as a multipart/form-data form with a `file` field (and optional "
+                "`name` and `version` fields)."
+            )
         status, artifact = await service.upload(
-            artifact_type, file.filename or "upload.zip", file.file, name, version, caller
+            artifact_type, content_type, request.stream(), caller
         )
         return JSONResponse(_public(request, artifact), status_code=status)
 
@@ -436,11 +538,11 @@ def build_router(service: GatewayService) -> APIRouter:
     async def download(
         caller: Annotated[Caller, require("download")],
         request: Request,
+        client: ClientAddress,
         artifact_type: TypePath,
         id: IdPath,
         part: Annotated[str, Query(description="full, weights, config or card")] = "full",
     ) -> Response:
-        client = request.client.host if request.client else None
         info = await service.download_info(artifact_type, id, part, caller, client)
         return await serve_blob(
             request,

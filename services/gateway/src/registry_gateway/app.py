@@ -10,6 +10,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from registry_common.blobs import BlobStore, create_blob_store
 from registry_common.http import build_service_app
+from registry_common.limits import BodyLimits
 from registry_common.telemetry import service_tracer_provider
 from registry_gateway.api import build_router
 from registry_gateway.artifact_details import build_details_router
@@ -17,12 +18,16 @@ from registry_gateway.clients import ServiceClients
 from registry_gateway.config import GatewaySettings
 from registry_gateway.openapi_doc import install_openapi
 from registry_gateway.package_confusion import build_confusion_router
+from registry_gateway.rate_limits import RateLimits
 from registry_gateway.schemas import SPEC_SCHEMA_TYPES
 from registry_gateway.security import AUTH_HEADER
+from registry_gateway.sensitive_models import build_sensitive_router
 from registry_gateway.service import GatewayService
 from registry_gateway.webui import locate_ui_dir, mount_web_ui
 
 SPEC_VERSION = "3.4.7"
+# The one route whose body may be large: a zip upload (multipart).
+UPLOAD_PATH_PATTERN = r"/artifact/[^/]+/upload"
 
 
 def create_app(
@@ -54,17 +59,25 @@ def create_app(
     app = build_service_app(
         "gateway",
         tracer_provider=provider,
+        # The gateway serves no internal route; with the token, the health service's probe
+        # of `/internal/health` gets the 404 that says "alive" instead of a 403.
+        internal_token=runtime.internal_token,
         title="Trustworthy Model Registry",
         version=SPEC_VERSION,
         description="The registry's public API (the customer's OpenAPI contract, plus extensions).",
         lifespan=lifespan,
+        body_limits=BodyLimits.of(
+            runtime.max_body_bytes, [(UPLOAD_PATH_PATTERN, settings.max_upload_bytes)]
+        ),
     )
     app.state.settings = settings
     app.state.clients = the_clients
     app.state.blobs = store
+    app.state.rate_limits = RateLimits(settings.rate_limits())
     service = GatewayService(the_clients)
     app.include_router(build_router(service))
     app.include_router(build_details_router(service))
+    app.include_router(build_sensitive_router(the_clients))
     app.include_router(build_confusion_router(service))
 
     # The served document is the contract: no 422s, every spec component, and

@@ -37,8 +37,11 @@ class ServiceClients:
         )
 
     @classmethod
-    def in_process(cls, apps: dict[str, FastAPI], provider: TracerProvider) -> ServiceClients:
-        """Embedded mode: calls go straight into each service's ASGI app."""
+    def in_process(
+        cls, apps: dict[str, FastAPI], provider: TracerProvider, internal_token: str | None
+    ) -> ServiceClients:
+        """Embedded mode: calls go straight into each service's ASGI app (with the process's
+        internal token: the services check it exactly as over a network)."""
         return cls(
             **{
                 f.name: ServiceClient(
@@ -48,6 +51,7 @@ class ServiceClients:
                     # the service rendered, exactly as over a network.
                     transport=httpx.ASGITransport(app=apps[f.name], raise_app_exceptions=False),
                     tracer_provider=provider,
+                    internal_token=internal_token,
                 )
                 for f in fields(cls)
             }

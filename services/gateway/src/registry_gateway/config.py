@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from registry_common.settings import RuntimeSettings
+from registry_gateway.client_address import IPNetwork, parse_networks
 
 TRACKS = ("Performance track", "Access control track", "High assurance track")
 
@@ -28,6 +30,15 @@ class GatewaySettings(BaseSettings):
             "the bytes through the gateway."
         ),
     )
+    max_upload_bytes: int = Field(
+        default=2 * 1024**3 + 1024**2,
+        ge=1024,
+        description=(
+            "Request body ceiling of POST /artifact/{type}/upload (the whole multipart form), "
+            "enforced while it streams in: 413 before anything is spooled past it. The zip "
+            "itself is then held to INGEST_MAX_UPLOAD_BYTES."
+        ),
+    )
     planned_tracks: tuple[str, ...] = Field(
         default=TRACKS, description="What GET /tracks lists (the spec's exact strings)."
     )
@@ -39,3 +50,37 @@ class GatewaySettings(BaseSettings):
             "location (a workspace checkout); see registry_gateway.webui.locate_ui_dir."
         ),
     )
+    trusted_proxies: Annotated[tuple[IPNetwork, ...], NoDecode] = Field(
+        default=(),
+        description=(
+            "CIDR blocks of the proxies in front of the gateway (e.g. the load balancer's "
+            "subnets), comma-separated. X-Forwarded-For is read only from these peers, "
+            "right-most untrusted entry first; unset, the peer's own address is the client's."
+        ),
+    )
+    rate_limit_regex_per_minute: int = Field(
+        default=60,
+        ge=0,
+        description="POST /artifact/byRegEx calls per user a minute (bursts up to that); 0: off.",
+    )
+    rate_limit_ingest_per_minute: int = Field(
+        default=120,
+        ge=0,
+        description=(
+            "Artifact registrations, updates and uploads per user a minute (bursts up to "
+            "that); 0: off."
+        ),
+    )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value: Any) -> Any:
+        if isinstance(value, str | list | tuple):
+            return parse_networks(value)
+        return value
+
+    def rate_limits(self) -> dict[str, int]:
+        return {
+            "regex": self.rate_limit_regex_per_minute,
+            "ingest": self.rate_limit_ingest_per_minute,
+        }

@@ -17,7 +17,8 @@ from fastapi.responses import FileResponse, RedirectResponse, Response, Streamin
 from registry_common.blobs import BlobStore
 from registry_common.blobs.local import LocalBlobStore
 
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# ASCII digits, at most 19 (a 64-bit size): a 5,000-digit bound would fail int() with a 500.
+_RANGE = re.compile(r"^bytes=([0-9]{0,19})-([0-9]{0,19})$")
 
 
 def _headers(info: dict[str, Any]) -> dict[str, str]:

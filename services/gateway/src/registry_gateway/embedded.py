@@ -20,6 +20,7 @@ from registry_common.bus.inprocess import InProcessBus
 from registry_common.bus.port import EventBus
 from registry_common.errors import RegistryError
 from registry_common.http import ServiceClient
+from registry_common.internal_token import generate_internal_token
 from registry_common.lifespan import run_lifespans
 from registry_common.settings import RuntimeSettings
 from registry_common.telemetry import configure_logging, get_logger, service_tracer_provider
@@ -50,7 +51,13 @@ def default_factories(
     chosen = settings or {}
 
     def pick(name: str, cls: Any, runtime: RuntimeSettings) -> Any:
-        return chosen.get(name) or cls(runtime=runtime)
+        given = chosen.get(name)
+        if given is None:
+            return cls(runtime=runtime)
+        # A service's own settings keep their choices but share the process's internal
+        # token, or the gateway's calls would not reach it.
+        own = given.runtime.model_copy(update={"internal_token": runtime.internal_token})
+        return given.model_copy(update={"runtime": own})
 
     return {
         "auth": lambda rt, bus: create_auth(pick("auth", AuthSettings, rt), bus=bus),
@@ -69,9 +76,18 @@ def create_embedded_app(
     settings: dict[str, Any] | None = None,
     factories: dict[str, ServiceFactory] | None = None,
 ) -> FastAPI:
-    """The registry in one process. `factories` may replace how a service is built (e.g. a
-    scoring service running elsewhere, or a stand-in); the rest are the real services."""
-    runtime = (runtime or RuntimeSettings()).model_copy(update={"bus_backend": "inprocess"})
+    """The registry in one process. `settings` may replace a service's settings object by
+    name ("gateway" too); `factories` may replace how a service is built (e.g. a scoring
+    service running elsewhere, or a stand-in); the rest are the real services."""
+    runtime = runtime or RuntimeSettings()
+    # Nothing but the gateway listens, yet the services check the internal token as they do
+    # on a network (one code path, and a confused-deputy call from inside still needs it).
+    runtime = runtime.model_copy(
+        update={
+            "bus_backend": "inprocess",
+            "internal_token": runtime.internal_token or generate_internal_token(),
+        }
+    )
     # One bus for all services; each consumer's spans go to its own service's provider.
     providers: dict[str, TracerProvider] = {}
     bus = InProcessBus(logger=get_logger("bus"), consumer_tracer_provider=providers.get)
@@ -101,9 +117,15 @@ def create_embedded_app(
                         await peer.aclose()
 
     provider = service_tracer_provider("gateway", runtime)
+    given = (settings or {}).get("gateway")
+    gateway_settings = (
+        given.model_copy(update={"runtime": runtime})
+        if given is not None
+        else GatewaySettings(runtime=runtime)
+    )
     gateway = create_gateway(
-        GatewaySettings(runtime=runtime),
-        clients=ServiceClients.in_process(apps, provider),
+        gateway_settings,
+        clients=ServiceClients.in_process(apps, provider, runtime.internal_token),
         tracer_provider=provider,
         around=services,
     )
@@ -112,6 +134,7 @@ def create_embedded_app(
             name,
             f"http://{name}.internal",
             transport=httpx.ASGITransport(app=apps[name], raise_app_exceptions=False),
+            internal_token=runtime.internal_token,
         )
 
     async def gateway_health() -> dict[str, Any]:
@@ -148,6 +171,7 @@ def main() -> None:
         access_log=False,
         log_config=None,
         server_header=False,
+        proxy_headers=False,  # the gateway reads X-Forwarded-For from trusted proxies only
     )
 
 

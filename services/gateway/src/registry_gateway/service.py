@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import IO, Any, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from registry_common.errors import RegistryError
+from registry_common.http import USER_HEADER, user_header_value
 from registry_gateway.clients import ServiceClients
 from registry_gateway.security import Caller
 
 T = TypeVar("T")
 
 
+def _seg(value: str) -> str:
+    """One path segment of an internal URL: whatever a caller sent stays inside it (no `/`,
+    `?`, `#` or control character can change which internal route or query is asked)."""
+    return quote(value, safe="")
+
+
 def caller_headers(caller: Caller) -> dict[str, str]:
-    headers = {"X-Registry-User": caller.name, "X-Registry-Admin": str(caller.is_admin).lower()}
+    headers = {
+        USER_HEADER: user_header_value(caller.name),
+        "X-Registry-Admin": str(caller.is_admin).lower(),
+    }
     if caller.created_at:
+        # Account age feeds the package-confusion audit's "new account" signal (15.3).
         headers["X-Registry-User-Created"] = caller.created_at
     return headers
 
@@ -57,7 +68,17 @@ class GatewayService:
 
     async def delete_user(self, name: str, caller: Caller) -> None:
         await self._clients.auth.request(
-            "DELETE", f"/internal/users/{quote(name, safe='')}", headers=caller_headers(caller)
+            "DELETE", f"/internal/users/{_seg(name)}", headers=caller_headers(caller)
+        )
+
+    async def change_password(
+        self, name: str, password: str, current_password: str | None, caller: Caller
+    ) -> None:
+        await self._clients.auth.request(
+            "PUT",
+            f"/internal/users/{quote(name, safe='')}/password",
+            json={"password": password, "current_password": current_password},
+            headers=caller_headers(caller),
         )
 
     async def set_permissions(
@@ -65,7 +86,7 @@ class GatewayService:
     ) -> dict[str, Any]:
         response = await self._clients.auth.request(
             "PUT",
-            f"/internal/users/{quote(name, safe='')}/permissions",
+            f"/internal/users/{_seg(name)}/permissions",
             json={"permissions": permissions, "is_admin": is_admin},
         )
         updated: dict[str, Any] = response.json()
@@ -86,7 +107,7 @@ class GatewayService:
         caller: Caller,
     ) -> tuple[int, dict[str, Any]]:
         response = await self._clients.ingest.post(
-            f"/internal/artifacts/{artifact_type}",
+            f"/internal/artifacts/{_seg(artifact_type)}",
             json={"url": url, "name": name, "version": version},
             headers=caller_headers(caller),
         )
@@ -95,25 +116,22 @@ class GatewayService:
     async def upload(
         self,
         artifact_type: str,
-        filename: str,
-        file: IO[bytes],
-        name: str | None,
-        version: str | None,
+        content_type: str,
+        form: AsyncIterator[bytes],
         caller: Caller,
     ) -> tuple[int, dict[str, Any]]:
-        form = {k: v for k, v in {"name": name, "version": version}.items() if v is not None}
+        """Stream the caller's multipart form to ingest unparsed (ingest parses it once)."""
         response = await self._clients.ingest.request(
             "POST",
-            f"/internal/artifacts/{artifact_type}/upload",
-            files={"file": (filename, file, "application/zip")},
-            data=form,
-            headers=caller_headers(caller),
+            f"/internal/artifacts/{_seg(artifact_type)}/upload",
+            content=form,
+            headers={**caller_headers(caller), "Content-Type": content_type},
         )
         return _outcome(response.json())
 
     async def get(self, artifact_type: str, artifact_id: str) -> dict[str, Any]:
         response = await self._clients.ingest.get(
-            f"/internal/artifacts/{artifact_type}/{artifact_id}"
+            f"/internal/artifacts/{_seg(artifact_type)}/{_seg(artifact_id)}"
         )
         body: dict[str, Any] = response.json()
         return body
@@ -129,7 +147,7 @@ class GatewayService:
     ) -> tuple[int, dict[str, Any]]:
         response = await self._clients.ingest.request(
             "PUT",
-            f"/internal/artifacts/{artifact_type}/{artifact_id}",
+            f"/internal/artifacts/{_seg(artifact_type)}/{_seg(artifact_id)}",
             json={"id": body_id, "name": name, "url": url},
             headers=caller_headers(caller),
         )
@@ -137,7 +155,7 @@ class GatewayService:
 
     async def delete(self, artifact_type: str, artifact_id: str) -> None:
         await self._clients.ingest.request(
-            "DELETE", f"/internal/artifacts/{artifact_type}/{artifact_id}"
+            "DELETE", f"/internal/artifacts/{_seg(artifact_type)}/{_seg(artifact_id)}"
         )
 
     async def enumerate(
@@ -165,7 +183,7 @@ class GatewayService:
 
     async def cost(self, artifact_type: str, artifact_id: str) -> float:
         response = await self._clients.ingest.get(
-            f"/internal/artifacts/{artifact_type}/{artifact_id}/cost"
+            f"/internal/artifacts/{_seg(artifact_type)}/{_seg(artifact_id)}/cost"
         )
         return float(response.json()["standalone_mb"])
 
@@ -178,8 +196,15 @@ class GatewayService:
 
     # ------------------------------------------------------------------ health (R13)
 
+    async def trace(self, trace_id: str) -> Any:
+        return await self.health_document(f"/internal/traces/{_seg(trace_id)}", {})
+
     async def health_document(self, path: str, params: dict[str, Any]) -> Any:
         response = await self._clients.health.get(path, params=params)
+        return response.json()
+
+    async def health_action(self, path: str, body: dict[str, Any]) -> Any:
+        response = await self._clients.health.post(path, json=body)
         return response.json()
 
     async def license_check(self, artifact_id: str, github_url: str) -> dict[str, Any]:
@@ -187,7 +212,7 @@ class GatewayService:
 
         async def call() -> dict[str, Any]:
             response = await self._clients.lineage.post(
-                f"/internal/license-check/{artifact_id}", json={"github_url": github_url}
+                f"/internal/license-check/{_seg(artifact_id)}", json={"github_url": github_url}
             )
             verdict: dict[str, Any] = response.json()
             return verdict
@@ -198,7 +223,7 @@ class GatewayService:
         self, artifact_type: str, artifact_id: str, caller: Caller
     ) -> list[dict[str, Any]]:
         response = await self._clients.ingest.get(
-            f"/internal/artifacts/{artifact_type}/{artifact_id}/audit",
+            f"/internal/artifacts/{_seg(artifact_type)}/{_seg(artifact_id)}/audit",
             headers=caller_headers(caller),
         )
         entries: list[dict[str, Any]] = response.json()
@@ -210,9 +235,10 @@ class GatewayService:
         Recording RATE is also the visibility check (ingest answers 404 unless this is a
         visible model), so the hot path makes one catalog call, not two."""
         await self._clients.ingest.post(
-            f"/internal/artifacts/model/{artifact_id}/audit/RATE", headers=caller_headers(caller)
+            f"/internal/artifacts/model/{_seg(artifact_id)}/audit/RATE",
+            headers=caller_headers(caller),
         )
-        response = await self._clients.scoring.get(f"/internal/ratings/{artifact_id}")
+        response = await self._clients.scoring.get(f"/internal/ratings/{_seg(artifact_id)}")
         rating: dict[str, Any] = response.json()
         return rating
 
@@ -221,7 +247,7 @@ class GatewayService:
 
         async def call() -> dict[str, Any]:
             graph: dict[str, Any] = (
-                await self._clients.lineage.get(f"/internal/lineage/{artifact_id}")
+                await self._clients.lineage.get(f"/internal/lineage/{_seg(artifact_id)}")
             ).json()
             return graph
 
@@ -234,7 +260,7 @@ class GatewayService:
 
         async def call() -> dict[str, dict[str, float]]:
             costs: dict[str, dict[str, float]] = (
-                await self._clients.lineage.get(f"/internal/cost/{artifact_id}")
+                await self._clients.lineage.get(f"/internal/cost/{_seg(artifact_id)}")
             ).json()
             return costs
 
@@ -249,7 +275,7 @@ class GatewayService:
         client: str | None,
     ) -> dict[str, Any]:
         response = await self._clients.ingest.get(
-            f"/internal/artifacts/{artifact_type}/{artifact_id}/download",
+            f"/internal/artifacts/{_seg(artifact_type)}/{_seg(artifact_id)}/download",
             params={"part": part, **({"client": client} if client else {})},
             headers=caller_headers(caller),
         )

@@ -11,9 +11,11 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from registry_common.errors import BadRequest
+from registry_health.dead_letters import DeadLetterDesk
 from registry_health.feed import HealthFeed
 from registry_health.otlp import TelemetryReceiver
 
@@ -26,8 +28,23 @@ BaseUrl = Annotated[
 ]
 
 
-def build_router(feed: HealthFeed) -> APIRouter:
+class RedriveRequest(BaseModel):
+    consumer: str = Field(description="The consumer whose dead letters go back to its queue.")
+    ids: list[str] | None = Field(
+        default=None, description="Dead letters to redrive, by id; absent: all of them."
+    )
+
+
+def build_router(feed: HealthFeed, desk: DeadLetterDesk) -> APIRouter:
     router = APIRouter(prefix="/internal")
+
+    @router.get("/dead-letters")
+    async def dead_letters(consumer: str | None = None, limit: int = 20) -> dict[str, Any]:
+        return await desk.queues(consumer or None, limit)
+
+    @router.post("/dead-letters/redrive")
+    async def redrive(body: RedriveRequest) -> dict[str, Any]:
+        return await desk.redrive(body.consumer, body.ids)
 
     @router.get("/components")
     async def components(

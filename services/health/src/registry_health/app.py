@@ -17,6 +17,7 @@ from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
 from registry_common.http import ServiceClient, build_service_app
+from registry_common.limits import BodyLimits
 from registry_common.service import ServiceKit
 from registry_common.settings import RuntimeSettings
 from registry_common.telemetry import SPAN_HUB, SpanHub, add_log_sink, remove_log_sink
@@ -31,9 +32,10 @@ from registry_health.checks import (
 from registry_health.cloudwatch import CloudWatchPublisher, CloudWatchSink, MetricSink
 from registry_health.components import ComponentsBuilder, Thresholds
 from registry_health.config import HealthSettings
+from registry_health.dead_letters import DeadLetterDesk
 from registry_health.feed import HealthFeed
 from registry_health.handlers import build_handlers
-from registry_health.otlp import TelemetryReceiver
+from registry_health.otlp import MAX_BODY_BYTES, TelemetryReceiver
 from registry_health.telemetry_store import (
     Clock,
     LogStore,
@@ -107,6 +109,9 @@ def create_app(
         HTTPXClientInstrumentor.instrument_client(external, tracer_provider=kit.tracer_provider)
     probes = _external_probes(settings, external, now) if settings.external_checks else {}
 
+    # Embedded: every consumer is on the shared in-process bus already.
+    watched = settings.bus_consumers if runtime.bus_backend == "sns-sqs" else ()
+    desk = DeadLetterDesk(kit.bus, watched, clock=now, log=kit.log)
     feed = HealthFeed(
         store=store,
         logs_store=logs,
@@ -126,6 +131,7 @@ def create_app(
         clock=now,
         bus=kit.bus,
         bus_timeout=settings.peer_timeout_seconds,
+        bus_consumers=watched,
         follower=follower,
         hub=hub,
         descriptions=_descriptions(runtime),
@@ -169,12 +175,18 @@ def create_app(
         internal_token=runtime.internal_token,
         title="registry health service",
         lifespan=lifespan,
+        # OTLP export batches may be larger than a JSON request (they are capped again
+        # after gunzip, see otlp.py).
+        body_limits=BodyLimits.internal(
+            runtime.max_body_bytes, [(r"/internal/otlp/v1/.*", MAX_BODY_BYTES)]
+        ),
     )
     app.include_router(kit.health_router())
-    app.include_router(build_router(feed))
+    app.include_router(build_router(feed, desk))
     app.include_router(build_receiver_router(TelemetryReceiver(hub, store, logs.sink)))
     app.state.kit = kit
     app.state.feed = feed
+    app.state.dead_letters = desk
     app.state.cloudwatch = publisher
     return app
 

@@ -31,6 +31,14 @@ class HealthSettings(BaseSettings):
     scoring_url: str = "http://127.0.0.1:8003"
     lineage_url: str = "http://127.0.0.1:8004"
 
+    bus_consumers: tuple[str, ...] = Field(
+        default=("auth", "ingest", "scoring", "lineage", "health"),
+        description=(
+            "Distributed mode: the consumers whose queues (`{prefix}-{name}` and its DLQ) the "
+            "feed reports and whose dead letters an admin can list and redrive."
+        ),
+    )
+
     public_url: str = Field(
         default="http://127.0.0.1:8000",
         description="The gateway's public base URL, for log links when a route passes none.",

@@ -68,6 +68,8 @@ class HealthFeed:
     clock: Clock = time.time
     bus: EventBus | None = None
     bus_timeout: float = 2.0
+    bus_consumers: tuple[str, ...] = ()
+    """Other processes' consumers whose queues the bus statistics include (distributed)."""
     follower: SpanHubFollower | None = None
     hub: SpanHub | None = None
     descriptions: Mapping[str, str] | None = None
@@ -93,7 +95,7 @@ class HealthFeed:
             return None, None
         try:
             async with asyncio.timeout(self.bus_timeout):
-                return await self.bus.stats(), None
+                return await self.bus.stats(self.bus_consumers), None
         except TimeoutError:
             return None, f"The bus did not answer within {self.bus_timeout:g} s."
         except Exception as exc:

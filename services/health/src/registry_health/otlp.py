@@ -12,7 +12,6 @@ another process exactly like one of this process's own.
 from __future__ import annotations
 
 import base64
-import gzip
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,10 +36,14 @@ from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags
 
 from registry_common.errors import RegistryError
+from registry_common.limits import DecompressedTooLarge, gunzip_bounded, human_bytes
 from registry_common.telemetry import LogSink, SpanHub
 from registry_health.telemetry_store import RequestStore
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
+# What a gzip body may unpack to: the same bound as an uncompressed body, so a small gzip
+# bomb cannot fill the memory of the service that keeps everyone's telemetry.
+MAX_DECOMPRESSED_BYTES = MAX_BODY_BYTES
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
 
@@ -88,7 +91,13 @@ def parse_export(body: bytes, content_type: str, encoding: str, message: M) -> M
         raise BadTelemetry(f"An OTLP request may hold at most {MAX_BODY_BYTES} bytes.", 413)
     if encoding.strip().lower() == "gzip":
         try:
-            body = gzip.decompress(body)
+            body = gunzip_bounded(body, MAX_DECOMPRESSED_BYTES)
+        except DecompressedTooLarge:
+            raise BadTelemetry(
+                "The gzip body unpacks to more than "
+                f"{human_bytes(MAX_DECOMPRESSED_BYTES)}; send smaller batches.",
+                413,
+            ) from None
         except (OSError, EOFError, zlib.error) as exc:
             raise BadTelemetry(f"The body is not valid gzip: {exc}.") from None
     elif encoding.strip() not in ("", "identity"):

@@ -3,21 +3,20 @@ forwards the caller's name in X-Registry-User."""
 
 from __future__ import annotations
 
-import tempfile
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Header, Query, UploadFile
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
+from registry_common.http import USER_HEADER, user_from_header
 from registry_ingest.audit import ACTIONS, Actor
 from registry_ingest.confusion.audit import MAX_PAGE, ConfusionAudit
 from registry_ingest.reads import CatalogReader, describe, summary
 from registry_ingest.reads import Query as ArtifactQuery
 from registry_ingest.service import IngestService, Outcome
 
-UserName = Annotated[str | None, Header(alias="X-Registry-User")]
+UserName = Annotated[str | None, Header(alias=USER_HEADER), AfterValidator(user_from_header)]
 UserAdmin = Annotated[bool, Header(alias="X-Registry-Admin")]
 UserCreated = Annotated[datetime | None, Header(alias="X-Registry-User-Created")]
 
@@ -30,7 +29,6 @@ def actor(
 
 User = Annotated[Actor | None, Depends(actor)]
 ArtifactType = Literal["model", "dataset", "code"]
-_UPLOAD_CHUNK = 1024 * 1024
 
 
 class CreateRequest(BaseModel):
@@ -73,7 +71,7 @@ def _outcome(outcome: Outcome) -> OutcomeBody:
     return OutcomeBody(status=outcome.status, artifact=describe(outcome.row))
 
 
-def build_router(service: IngestService, reader: CatalogReader, max_upload: int) -> APIRouter:
+def build_router(service: IngestService, reader: CatalogReader) -> APIRouter:
     router = APIRouter(prefix="/internal")
 
     @router.post("/artifacts/{artifact_type}")
@@ -90,14 +88,13 @@ def build_router(service: IngestService, reader: CatalogReader, max_upload: int)
         name: Annotated[str | None, Form()] = None,
         version: Annotated[str | None, Form()] = None,
     ) -> OutcomeBody:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "upload.zip"
-            await _save_upload(file, path, max_upload)
-            return _outcome(
-                await service.register_upload(
-                    artifact_type, path, file.filename or "upload.zip", name, user, version
-                )
+        # The spooled upload is read where it lies (no copy); its size was bounded while it
+        # streamed in (the body ceiling) and is checked exactly against max_upload_bytes.
+        return _outcome(
+            await service.register_upload(
+                artifact_type, file.file, file.filename or "upload.zip", name, user, version
             )
+        )
 
     @router.post("/catalog/query")
     async def enumerate_(body: EnumerateRequest) -> dict[str, Any]:
@@ -171,18 +168,6 @@ def build_router(service: IngestService, reader: CatalogReader, max_upload: int)
         return {"status": "reset"}
 
     return router
-
-
-async def _save_upload(file: UploadFile, path: Path, max_bytes: int) -> None:
-    from registry_common.errors import PayloadTooLarge
-
-    written = 0
-    with path.open("wb") as out:
-        while chunk := await file.read(_UPLOAD_CHUNK):
-            written += len(chunk)
-            if written > max_bytes:
-                raise PayloadTooLarge(f"The upload is larger than {max_bytes} bytes.")
-            out.write(chunk)
 
 
 def build_confusion_router(audit: ConfusionAudit) -> APIRouter:

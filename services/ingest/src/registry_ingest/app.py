@@ -12,6 +12,13 @@ from fastapi import FastAPI
 
 from registry_common.blobs import BlobStore, create_blob_store
 from registry_common.http import build_service_app
+from registry_common.limits import BodyLimits
+from registry_common.sandbox import (
+    Isolation,
+    SandboxOptions,
+    SandboxRunner,
+    configured_sandbox,
+)
 from registry_common.service import ServiceKit
 from registry_ingest.api import build_confusion_router, build_router
 from registry_ingest.audit import AuditTrail
@@ -20,6 +27,9 @@ from registry_ingest.config import IngestSettings
 from registry_ingest.confusion.audit import ConfusionAudit
 from registry_ingest.confusion.scoring import AuditSettings
 from registry_ingest.handlers import build_handlers
+from registry_ingest.monitor_api import build_monitor_router
+from registry_ingest.monitor_store import MonitorStore
+from registry_ingest.monitors import SensitiveModels
 from registry_ingest.popularity import Popularity
 from registry_ingest.reads import CatalogReader
 from registry_ingest.service import IngestService
@@ -28,11 +38,31 @@ from registry_ingest.sources.fetcher import SourceFetcher
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def build_sandbox(settings: IngestSettings) -> SandboxRunner:
+    """The wall download monitors run behind: the runner service when configured (AWS), else
+    a local sandbox that hides the data directory and configuration."""
+    hidden = (str(settings.runtime.data_dir.resolve()), *settings.sandbox_hidden_paths)
+    return configured_sandbox(
+        settings.sandbox_url,
+        SandboxOptions(
+            isolation=(
+                "auto"
+                if settings.sandbox_isolation == "auto"
+                else Isolation(settings.sandbox_isolation)
+            ),
+            user=settings.sandbox_user,
+            hidden_paths=hidden,
+            allow_weak_isolation=settings.sandbox_allow_weak_isolation,
+        ),
+    )
+
+
 def create_app(
     settings: IngestSettings,
     *,
     blobs: BlobStore | None = None,
     fetcher: SourceFetcher | None = None,
+    sandbox: SandboxRunner | None = None,
     **overrides: Any,
 ) -> FastAPI:
     runtime = settings.runtime
@@ -52,13 +82,25 @@ def create_app(
     )
     audit = AuditTrail(kit.db)
     popularity = Popularity(kit.db, kit.log, settings.popularity_flush_seconds)
+    monitors = MonitorStore(kit.db)
     service = IngestService(
-        settings, catalog, store, kit.bus, source_fetcher, audit, kit.log, popularity
+        settings,
+        catalog,
+        store,
+        kit.bus,
+        source_fetcher,
+        audit,
+        kit.log,
+        popularity,
+        monitors=monitors,
     )
-    reader = CatalogReader(settings, catalog, store, kit.bus, audit, popularity)
+    sensitive = SensitiveModels(
+        settings, monitors, audit, store, sandbox or build_sandbox(settings), kit.log
+    )
+    reader = CatalogReader(settings, catalog, store, kit.bus, audit, popularity, sensitive)
     confusion = ConfusionAudit(popularity, audit_settings(settings), kit.log)
     for event_cls, handler in build_handlers(service).items():
-        kit.bus.subscribe("ingest", event_cls, handler)
+        kit.subscribe(event_cls, handler)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -76,8 +118,14 @@ def create_app(
         internal_token=runtime.internal_token,
         title="registry ingest service",
         lifespan=lifespan,
+        # The zip plus the form's few fields; the zip itself is held to max_upload_bytes.
+        body_limits=BodyLimits.internal(
+            runtime.max_body_bytes,
+            [(r"/internal/artifacts/[^/]+/upload", settings.max_upload_bytes + 1024**2)],
+        ),
     )
-    app.include_router(build_router(service, reader, settings.max_upload_bytes))
+    app.include_router(build_router(service, reader))
+    app.include_router(build_monitor_router(reader, sensitive))
     app.include_router(build_confusion_router(confusion))
     app.include_router(kit.health_router())
     app.state.kit = kit

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from registry_common.settings import RuntimeSettings
+
+# Where `make node24` installs Node.js 24 (npm's `node` package), relative to a checkout.
+NODE24_RELATIVE = Path(".tools/node24/node_modules/.bin/node")
 
 
 class IngestSettings(BaseSettings):
@@ -45,6 +51,125 @@ class IngestSettings(BaseSettings):
     max_upload_bytes: int = Field(default=2 * 1024**3, ge=1)
     max_upload_files: int = Field(default=10_000, ge=1)
     max_upload_uncompressed_bytes: int = Field(default=8 * 1024**3, ge=1)
+    max_upload_ratio: float = Field(
+        default=100.0,
+        gt=1,
+        description=(
+            "Largest compression ratio of an uploaded zip and of each of its entries (a zip "
+            "bomb, or an honest zip of zeros, is refused with 413); what unpacks to 1 MiB or "
+            "less is exempt."
+        ),
+    )
+    unsafe_pickle_policy: Literal["record", "refuse"] = Field(
+        default="record",
+        description=(
+            "What to do with an artifact whose pickle-based files import outside the "
+            "allow-list: 'record' stores it with the verdict in its details; 'refuse' "
+            "answers 400 naming the files and imports, and stores nothing."
+        ),
+    )
+    scan_max_file_bytes: int = Field(
+        default=512 * 1024**2,
+        ge=1,
+        description="Pickle bytes read per file (per pickle inside a zip) by the weights scan.",
+    )
+    scan_budget_seconds: float = Field(
+        default=30.0, gt=0, description="Time the weights scan may take for one artifact."
+    )
+
+    # ---------------------------------------------------------------- sensitive models (R18)
+    monitor_node: str | None = Field(
+        default=None,
+        description=(
+            "The Node.js 24 binary download monitors run with. Unset: the one `make node24` "
+            "installs (.tools/node24 under the working directory, else under this checkout). "
+            "With INGEST_SANDBOX_URL it is the binary's path inside the runner's image."
+        ),
+    )
+    monitor_network: Literal["open", "none"] = Field(
+        default="open",
+        description=(
+            "Network of a monitor: open (it may call the customer's audit servers; the "
+            "default, as R18 asks) or none (its own empty network namespace)."
+        ),
+    )
+    monitor_wall_seconds: float = Field(
+        default=10.0, gt=0, le=3600, description="Wall-clock limit of one monitor run."
+    )
+    monitor_cpu_seconds: int = Field(default=10, gt=0, le=3600, description="CPU-seconds limit.")
+    monitor_memory_bytes: int = Field(
+        default=4 * 1024**3,
+        gt=0,
+        description=(
+            "Address-space limit (RLIMIT_AS) of a monitor; V8 reserves a lot of address "
+            "space up front, so keep this generous and bound the heap instead."
+        ),
+    )
+    monitor_heap_mb: int = Field(
+        default=256, ge=16, description="V8 heap limit of a monitor (--max-old-space-size)."
+    )
+    monitor_output_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        description="Cap of a monitor's stdout and stderr each; more output kills it.",
+    )
+    monitor_message_bytes: int = Field(
+        default=4096,
+        ge=64,
+        description="How much of a refusing monitor's stdout the error and the history keep.",
+    )
+    monitor_max_program_bytes: int = Field(
+        default=64 * 1024, ge=1, description="Largest monitor program accepted (413 beyond)."
+    )
+    monitor_max_concurrent: int = Field(
+        default=4, ge=1, description="Monitors run at once; further downloads wait their turn."
+    )
+    sandbox_isolation: Literal["auto", "bwrap+uid", "bwrap+userns", "unshare+uid", "uid"] = Field(
+        default="auto",
+        description=(
+            "The wall monitors run behind (docs/security/sandbox.md); auto: the strongest "
+            "this host provides."
+        ),
+    )
+    sandbox_user: str | None = Field(
+        default=None,
+        description=(
+            "The uid monitors run as when the service is root; unset: registry-sandbox if "
+            "that system user exists, else nobody."
+        ),
+    )
+    sandbox_allow_weak_isolation: bool = Field(
+        default=False,
+        description=(
+            "Run monitors with resource limits only when no wall is available (non-root "
+            "without bubblewrap). Only on a machine without secrets."
+        ),
+    )
+    sandbox_url: str | None = Field(
+        default=None,
+        description=(
+            "The sandbox runner service (python -m registry_common.sandbox) monitors run in, "
+            "instead of beside this service: set in AWS."
+        ),
+    )
+    sandbox_hidden_paths: list[str] = Field(
+        default_factory=list,
+        description="Paths monitors must never read besides REGISTRY_DATA_DIR (configuration).",
+    )
+
+    def node_binary(self) -> str:
+        """The configured node, else the `make node24` one found from the working directory,
+        then from this package's checkout; a path that does not exist makes each monitor run
+        a failed_to_start that names it."""
+        if self.monitor_node:
+            return self.monitor_node
+        checkout = Path(__file__).resolve().parents[4]
+        for base in (Path.cwd(), checkout):
+            candidate = base / NODE24_RELATIVE
+            if candidate.exists():
+                return str(candidate.resolve())
+        return str(checkout / NODE24_RELATIVE)
+
     popularity_flush_seconds: float = Field(
         default=2.0,
         gt=0,

@@ -16,6 +16,7 @@ from registry_common.telemetry import inject_trace_context
 from registry_ingest.audit import Actor, AuditTrail
 from registry_ingest.catalog import Catalog, NameQuery
 from registry_ingest.config import IngestSettings
+from registry_ingest.monitors import SensitiveModels
 from registry_ingest.popularity import Popularity
 from registry_ingest.search import compile_search
 from registry_ingest.storage import PARTS, part_key
@@ -59,6 +60,7 @@ def describe(row: ArtifactRow) -> dict[str, Any]:
             "vetted": row.vetted,
             "net_score": row.net_score,
             "rating": rating,
+            "weights_scan": row.weights_scan,
             "complete": row.details.get("complete"),
             "notes": row.details.get("notes", []),
             "license": row.details.get("license"),
@@ -80,9 +82,11 @@ class CatalogReader:
         bus: EventBus,
         audit: AuditTrail,
         popularity: Popularity,
+        sensitive: SensitiveModels | None = None,
     ) -> None:
         self._popularity = popularity
         self._audit = audit
+        self._sensitive = sensitive
         self._settings = settings
         self._catalog = catalog
         self._blobs = blobs
@@ -193,6 +197,9 @@ class CatalogReader:
             raise BadRequest(f"Unknown part {part!r}; choose one of {', '.join(PARTS)}.")
         row = await self.get(artifact_type, artifact_id)
         info = await self._blobs.stat(part_key(row.id, row.revision, part))
+        if self._sensitive is not None:
+            # Every download route asks here first: a sensitive model's monitor decides.
+            await self._sensitive.check_download(row, part, info, actor, client)
         await self._audit.record(row, "DOWNLOAD", actor)
         await self._bus.publish(
             ArtifactDownloaded(
@@ -246,11 +253,20 @@ def _version_matches(row: ArtifactRow, predicates: list[tuple[NameQuery, Any]]) 
     return False
 
 
+# The offset is a position in the catalog, compared with a 64-bit integer column.
+MAX_OFFSET = 2**63 - 1
+
+
 def _parse_offset(offset: str | None) -> int:
     if offset is None or offset == "":
         return 0
-    if not offset.isdigit():
-        raise BadRequest("The offset must be the value of a previous response's offset header.")
+    # ASCII digits only (str.isdigit also accepts "²", which int() refuses), and at most 19 of
+    # them before int() runs: a 4,300-digit string would hit Python's int conversion limit.
+    if not (offset.isascii() and offset.isdigit()) or len(offset) > 19 or int(offset) > MAX_OFFSET:
+        raise BadRequest(
+            "The offset must be the value of a previous response's offset header "
+            f"(a whole number from 0 to {MAX_OFFSET})."
+        )
     return int(offset)
 
 

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from registry_common.blobs import BlobStore
 from registry_common.bus import EventBus
@@ -35,7 +35,9 @@ from registry_ingest.catalog import PENDING, READY, REJECTED, Catalog, Duplicate
 from registry_ingest.config import IngestSettings
 from registry_ingest.gate import failing_metrics
 from registry_ingest.ids import new_artifact_id
+from registry_ingest.monitor_store import MonitorStore
 from registry_ingest.popularity import Popularity
+from registry_ingest.scanning.bundle import ScanLimits, WeightsScan, refusal, scan_files
 from registry_ingest.sources.fetcher import SourceFetcher
 from registry_ingest.sources.model import FetchedSource
 from registry_ingest.sources.upload import UploadLimits
@@ -78,9 +80,11 @@ class IngestService:
         audit: AuditTrail,
         log: Any,
         popularity: Popularity,
+        monitors: MonitorStore | None = None,
     ) -> None:
         self._popularity = popularity
         self._audit = audit
+        self._monitors = monitors
         self._settings = settings
         self._catalog = catalog
         self._blobs = blobs
@@ -112,7 +116,7 @@ class IngestService:
     async def register_upload(
         self,
         artifact_type: str,
-        zip_path: Path,
+        zip_path: Path | BinaryIO,
         filename: str,
         name: str | None,
         actor: Actor | None,
@@ -122,6 +126,7 @@ class IngestService:
             max_bytes=self._settings.max_upload_bytes,
             max_files=self._settings.max_upload_files,
             max_uncompressed_bytes=self._settings.max_upload_uncompressed_bytes,
+            max_ratio=self._settings.max_upload_ratio,
         )
 
         async def fetch(workdir: Path) -> FetchedSource:
@@ -150,9 +155,12 @@ class IngestService:
         self._workdir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=self._workdir) as tmp:
             fetched = await fetch(Path(tmp))
+            scan = await self._scan_weights(fetched)
             bundle = await build_bundle(fetched, Path(tmp))
             uploader = actor.name if actor else None
-            row = await self._store_new(artifact_type, name, uploader, version, fetched, bundle)
+            row = await self._store_new(
+                artifact_type, name, uploader, version, fetched, bundle, scan
+            )
         await self._audit.record(row, "CREATE", actor)
         self._log.info(
             "ingest.artifact.stored",
@@ -175,6 +183,7 @@ class IngestService:
         version: str | None,
         fetched: FetchedSource,
         bundle: Bundle,
+        scan: WeightsScan,
     ) -> ArtifactRow:
         now = utc_now()
         # Only models are rated before they become visible; datasets and code at once.
@@ -190,7 +199,7 @@ class IngestService:
                 revision=1,
                 uploader=uploader,
                 created_at=now,
-                **_content_columns(fetched, bundle, version, now),
+                **_content_columns(fetched, bundle, scan, version, now),
             )
             try:
                 await self._catalog.insert(row)
@@ -201,6 +210,26 @@ class IngestService:
                 await self._blobs.delete_prefix(artifact_prefix(artifact_id))
                 raise
         raise RegistryError("Could not allocate an artifact id; please retry.", 503)
+
+    async def _scan_weights(self, fetched: FetchedSource) -> WeightsScan:
+        """Scan the pickle-based files before anything is stored, so the refuse policy
+        leaves no blob and no row behind."""
+        limits = ScanLimits(
+            max_file_bytes=self._settings.scan_max_file_bytes,
+            budget_seconds=self._settings.scan_budget_seconds,
+        )
+        scan = await asyncio.to_thread(scan_files, fetched.files, limits)
+        self._log.info(
+            "ingest.weights.scanned",
+            source=fetched.ref.url,
+            verdict=scan.verdict,
+            files=len(scan.files),
+            unsafe=scan.summary() or None,
+            reason=scan.reason,
+        )
+        if scan.verdict == "unsafe" and self._settings.unsafe_pickle_policy == "refuse":
+            raise refusal(scan)
+        return scan
 
     async def _announce_upload(self, row: ArtifactRow, fetched: FetchedSource) -> None:
         """Publish after commit; if the bus is down, undo the artifact so nothing is lost
@@ -252,7 +281,18 @@ class IngestService:
     async def record_rating(self, event: ArtifactScored) -> None:
         row = await self._catalog.get(event.artifact.id, visible_only=False)
         if row is None:
-            return  # deleted while it was being rated
+            return  # deleted while it was being rated (or never known): nothing to rate
+        recorded = _instant((row.details.get("rating") or {}).get("rated_at"))
+        if recorded is not None and recorded > event.occurred_at:
+            # Ratings arrive in any order (retries, redrives): an older one must not replace
+            # the newer verdict (e.g. the previous revision's, or before a tree re-score).
+            self._log.info(
+                "ingest.rating.stale",
+                artifact_id=row.id,
+                rated_at=event.occurred_at.isoformat(),
+                recorded=recorded.isoformat(),
+            )
+            return
         failing = failing_metrics(event.rating) if event.rating is not None else ["rating"]
         vetted = event.error is None and not failing
         net = event.rating.get("net_score") if event.rating else None
@@ -315,10 +355,11 @@ class IngestService:
         self._workdir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=self._workdir) as tmp:
             fetched = await self._fetcher.fetch(ref, Path(tmp))
+            scan = await self._scan_weights(fetched)
             bundle = await build_bundle(fetched, Path(tmp))
             await store_bundle(self._blobs, artifact_id, revision, bundle)
         now = utc_now()
-        values = _content_columns(fetched, bundle, None, now)
+        values = _content_columns(fetched, bundle, scan, None, now)
         try:
             replaced = await self._catalog.replace_revision(current, values, by=by, now=now)
         except BaseException:
@@ -348,6 +389,8 @@ class IngestService:
         row = await self._visible(artifact_type, artifact_id)
         await self._catalog.remove(row.id)
         await self._audit.forget(row.id)
+        if self._monitors is not None:
+            await self._monitors.forget(row.id)
         await self._blobs.delete_prefix(artifact_prefix(row.id))
         await self._bus.publish(
             ArtifactDeleted(
@@ -363,6 +406,8 @@ class IngestService:
         self._popularity.forget()
         await self._catalog.clear()
         await self._audit.clear()
+        if self._monitors is not None:
+            await self._monitors.clear()
         removed = await self._blobs.delete_prefix("artifacts/")
         self._log.info("ingest.reset.applied", blobs_removed=removed)
         await self._bus.publish(
@@ -391,7 +436,7 @@ def _given_name(name: str | None) -> str | None:
 
 
 def _content_columns(
-    fetched: FetchedSource, bundle: Bundle, version: str | None, now: datetime
+    fetched: FetchedSource, bundle: Bundle, scan: WeightsScan, version: str | None, now: datetime
 ) -> dict[str, Any]:
     return {
         "source_url": fetched.ref.url,
@@ -411,6 +456,7 @@ def _content_columns(
         },
         "content_bytes": bundle.content_bytes,
         "bundle_bytes": bundle.size_bytes,
+        "weights_scan": scan.as_json(),
         "updated_at": now,
     }
 
@@ -443,3 +489,14 @@ def _is_public_hf_model(row: ArtifactRow) -> bool:
 
 def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) else None
+
+
+def _instant(value: Any) -> datetime | None:
+    """A stored ISO timestamp as an aware datetime (naive ones are UTC); None if absent."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)

@@ -36,6 +36,8 @@ class ArtifactRow(Base):
     bundle_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     uploader: Mapped[str | None] = mapped_column(String(255), nullable=True)
     vetted: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # The unsafe-weights scan of the current revision (scanning/bundle.py WeightsScan.as_json).
+    weights_scan: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     net_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -90,3 +92,37 @@ class PopularityRow(Base):
     artifact_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     downloads: Mapped[int] = mapped_column(BigInteger, default=0)
     search_appearances: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class MonitorRow(Base):
+    """A model's sensitive flag and its JavaScript download monitor (R18); no row: not
+    sensitive, no program."""
+
+    __tablename__ = "ingest_monitors"
+
+    artifact_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    program: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_by: Mapped[str] = mapped_column(String(255))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DownloadHistoryRow(Base):
+    """One download attempt of a sensitive model and the monitor's verdict (R19)."""
+
+    __tablename__ = "ingest_download_history"
+
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    artifact_id: Mapped[str] = mapped_column(String(64))
+    user_name: Mapped[str] = mapped_column(String(255))
+    part: Mapped[str] = mapped_column(String(16))
+    client: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    verdict: Mapped[str] = mapped_column(String(16))  # allowed refused failed timed_out
+    monitored: Mapped[bool] = mapped_column(Boolean, default=True)
+    exit_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    output: Mapped[str] = mapped_column(Text, default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+    duration: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+    __table_args__ = (Index("ix_ingest_download_history_artifact_seq", "artifact_id", "seq"),)

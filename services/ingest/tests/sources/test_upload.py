@@ -251,3 +251,39 @@ def test_lenient_mode_skips_unsafe_entries(tmp_path: Path) -> None:
     assert len(result.skipped) == 2
     assert "symbolic link" in result.skipped[0]
     assert result.comment == "0" * 40
+
+
+async def test_an_honest_zip_of_zeros_is_refused_by_its_compression_ratio(tmp_path: Path) -> None:
+    """Within every size limit, but 4 MiB from a few KiB: storing it would cost ~1000 times
+    what was sent (the 1 MB zip that became 2 GiB stored, issue 13)."""
+    zip_path = _zip(tmp_path / "zeros.zip", {"weights.bin": b"\x00" * (4 * 1024 * 1024)})
+    roomy = UploadLimits(max_bytes=10**6, max_files=10, max_uncompressed_bytes=10**8)
+    with pytest.raises(ArchiveTooLarge, match="more than 100 times") as refused:
+        await _upload(zip_path, tmp_path, roomy)
+    assert refused.value.status == 413
+    assert "'weights.bin' expands from" in refused.value.message
+    assert not (tmp_path / "work" / "upload" / "weights.bin").exists()
+
+
+async def test_a_compressible_entry_within_the_exemption_is_accepted(tmp_path: Path) -> None:
+    # 512 KiB of zeros (1000:1) but under the 1 MiB exemption: small text compresses well.
+    entries = {**_layout(), "vocab.txt": b"\x00" * (512 * 1024)}
+    zip_path = _zip(tmp_path / "ok.zip", entries)
+    roomy = UploadLimits(max_bytes=10**6, max_files=10, max_uncompressed_bytes=10**8)
+    source = await _upload(zip_path, tmp_path, roomy)
+    assert "vocab.txt" in {f.path for f in source.files}
+
+
+def test_the_whole_zip_is_held_to_the_ratio_too(tmp_path: Path) -> None:
+    """Many entries each under the exemption still add up past the ratio."""
+    zip_path = _zip(tmp_path / "many.zip", {f"{i}.bin": b"\x00" * (900 * 1024) for i in range(4)})
+    roomy = UploadLimits(max_bytes=10**6, max_files=10, max_uncompressed_bytes=10**8)
+    with pytest.raises(ArchiveTooLarge, match="The zip expands from"):
+        extract_zip(zip_path, tmp_path / "out", roomy)
+
+
+def test_the_ratio_is_configurable(tmp_path: Path) -> None:
+    zip_path = _zip(tmp_path / "zeros.zip", {"weights.bin": b"\x00" * (2 * 1024 * 1024)})
+    lax = UploadLimits(max_bytes=10**6, max_files=10, max_uncompressed_bytes=10**8, max_ratio=5000)
+    extraction = extract_zip(zip_path, tmp_path / "out", lax)
+    assert extraction.files[0].size == 2 * 1024 * 1024

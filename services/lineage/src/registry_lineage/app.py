@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from registry_common.http import build_service_app
+from registry_common.limits import BodyLimits
 from registry_common.service import ServiceKit
 from registry_lineage.api import build_router
 from registry_lineage.config import LineageSettings
@@ -23,14 +24,14 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def create_app(settings: LineageSettings, **overrides: Any) -> FastAPI:
     kit = ServiceKit.build("lineage", settings.runtime, **overrides)
     service = LineageService(
-        LineageStore(kit.db),
+        LineageStore(kit.db, kit.ledger),
         kit.log,
         github_api_url=settings.runtime.github_api_url,
         github_token=settings.runtime.github_token,
         outbound=settings.runtime.outbound_policy(),
     )
     for event_cls, handler in build_handlers(service, kit.log).items():
-        kit.bus.subscribe("lineage", event_cls, handler)
+        kit.subscribe(event_cls, handler)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -43,6 +44,7 @@ def create_app(settings: LineageSettings, **overrides: Any) -> FastAPI:
         internal_token=settings.runtime.internal_token,
         title="registry lineage service",
         lifespan=lifespan,
+        body_limits=BodyLimits.internal(settings.runtime.max_body_bytes),
     )
     app.include_router(build_router(service))
     app.include_router(kit.health_router())

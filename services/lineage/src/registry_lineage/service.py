@@ -86,7 +86,7 @@ class LineageService:
             )
             if metadata.get(key) is not None
         }
-        await self._store.index(
+        indexed = await self._store.index(
             artifact_id=event.artifact.id,
             name=event.artifact.name,
             type_=event.artifact.type,
@@ -95,7 +95,15 @@ class LineageService:
             details=details,
             keys=keys,
             references=refs,
+            revision=int(metadata.get("revision") or 1),
         )
+        if not indexed:
+            self._log.info(
+                "lineage.artifact.skipped",
+                artifact_id=event.artifact.id,
+                reason="a newer revision is indexed, or the artifact was deleted",
+            )
+            return
         self._log.info(
             "lineage.artifact.indexed",
             artifact_id=event.artifact.id,

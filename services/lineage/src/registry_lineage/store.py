@@ -8,14 +8,16 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from registry_common.consumed import ConsumerLedger
 from registry_common.db import database_errors
 from registry_lineage.references import Reference
 from registry_lineage.tables import ArtifactKeyRow, ArtifactNodeRow, ReferenceRow
 
 
 class LineageStore:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], ledger: ConsumerLedger) -> None:
         self._sessions = sessions
+        self._ledger = ledger
 
     async def index(
         self,
@@ -28,10 +30,18 @@ class LineageStore:
         details: dict[str, Any],
         keys: list[str],
         references: list[Reference],
-    ) -> None:
+        revision: int = 1,
+    ) -> bool:
         """Record an artifact with its keys and references, replacing any earlier version of
-        them in one transaction (idempotent: redelivered events change nothing)."""
+        them in one transaction (idempotent: redelivered events change nothing). Events come
+        in any order: False (nothing recorded) when a newer revision is indexed already or
+        the artifact was deleted."""
         async with database_errors(), self._sessions.begin() as session:
+            if await self._ledger.is_forgotten(artifact_id, session):
+                return False
+            current = await session.get(ArtifactNodeRow, artifact_id)
+            if current is not None and int(current.details.get("revision") or 1) > revision:
+                return False
             await self._forget(session, artifact_id)
             session.add(
                 ArtifactNodeRow(
@@ -56,6 +66,7 @@ class LineageStore:
                 )
                 for r in references
             )
+            return True
 
     async def artifact(self, artifact_id: str) -> ArtifactNodeRow | None:
         async with database_errors(), self._sessions() as session:
@@ -98,7 +109,9 @@ class LineageStore:
         return resolved
 
     async def remove(self, artifact_id: str) -> None:
+        """Forget the artifact, and remember that it was deleted (one transaction)."""
         async with database_errors(), self._sessions.begin() as session:
+            await self._ledger.forget(artifact_id, session)
             await self._forget(session, artifact_id)
 
     async def clear(self) -> None:

@@ -11,6 +11,13 @@ from fastapi import FastAPI
 
 from registry_common.blobs import BlobStore, create_blob_store
 from registry_common.http import build_service_app
+from registry_common.limits import BodyLimits
+from registry_common.sandbox import (
+    Isolation,
+    SandboxOptions,
+    SandboxRunner,
+    configured_sandbox,
+)
 from registry_common.service import ServiceKit
 from registry_scoring.api import build_router
 from registry_scoring.config import ScoringSettings
@@ -22,12 +29,32 @@ from registry_scoring.store import RatingStore
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def build_sandbox(settings: ScoringSettings) -> SandboxRunner:
+    """The wall card demos run behind: the runner service when one is configured (AWS), else
+    a local sandbox that hides the data directory and configuration (the level is probed on
+    the first run, not here)."""
+    hidden = (str(settings.runtime.data_dir.resolve()), *settings.sandbox_hidden_paths)
+    return configured_sandbox(
+        settings.sandbox_url,
+        SandboxOptions(
+            isolation=(
+                "auto"
+                if settings.sandbox_isolation == "auto"
+                else Isolation(settings.sandbox_isolation)
+            ),
+            user=settings.sandbox_user,
+            hidden_paths=hidden,
+            allow_weak_isolation=settings.sandbox_allow_weak_isolation,
+        ),
+    )
+
+
 def create_app(
     settings: ScoringSettings, *, blobs: BlobStore | None = None, **overrides: Any
 ) -> FastAPI:
     runtime = settings.runtime
     kit = ServiceKit.build("scoring", runtime, **overrides)
-    store = RatingStore(kit.db)
+    store = RatingStore(kit.db, kit.ledger)
     the_blobs = blobs or create_blob_store(runtime, tracer_provider=kit.tracer_provider)
 
     async def parents_net_scores(references: Sequence[str]) -> Mapping[str, float]:
@@ -42,9 +69,11 @@ def create_app(
         reviewedness_max_commits=settings.reviewedness_max_commits,
         outbound=runtime.outbound_policy(),
     )
-    service = ScoringService(settings, store, the_blobs, kit.bus, context, kit.log)
+    service = ScoringService(
+        settings, store, the_blobs, kit.bus, context, kit.log, sandbox=build_sandbox(settings)
+    )
     for event_cls, handler in build_handlers(service, kit.log).items():
-        kit.bus.subscribe("scoring", event_cls, handler)
+        kit.subscribe(event_cls, handler)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -62,6 +91,7 @@ def create_app(
         internal_token=runtime.internal_token,
         title="registry scoring service",
         lifespan=lifespan,
+        body_limits=BodyLimits.internal(runtime.max_body_bytes),
     )
     app.include_router(build_router(service))
     app.include_router(kit.health_router())

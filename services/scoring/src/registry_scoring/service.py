@@ -13,6 +13,7 @@ from registry_common.blobs import BlobNotFound, BlobStore
 from registry_common.bus import EventBus
 from registry_common.errors import NotFound, RegistryError
 from registry_common.events import ArtifactRef, ArtifactScored, ArtifactUpdated, ArtifactUploaded
+from registry_common.sandbox import SandboxRunner
 from registry_common.telemetry import inject_trace_context
 from registry_scoring.config import ScoringSettings
 from registry_scoring.metrics.base import MetricResult, RatingFailed
@@ -44,8 +45,10 @@ class ScoringService:
         bus: EventBus,
         context: MetricContext,
         log: Any,
+        sandbox: SandboxRunner | None = None,
     ) -> None:
         self._settings = settings
+        self._sandbox = sandbox
         self._store = store
         self._blobs = blobs
         self._bus = bus
@@ -56,6 +59,13 @@ class ScoringService:
         """Compute and keep the rating, then publish it (or the reason it failed)."""
         if event.artifact.type != "model":
             return  # only models are rated (the spec's /rate is for models)
+        if await self._store.is_forgotten(event.artifact.id):
+            # Deleted before this (late, redelivered or redriven) event: rating it would
+            # bring back a rating for an artifact nobody can see.
+            self._log.info(
+                "scoring.rating.skipped", artifact_id=event.artifact.id, reason="deleted"
+            )
+            return
         readme = await self._readme(event.metadata.get("bundle_prefix"))
         facts = ModelFacts.from_event(event, readme)
         rating: dict[str, Any] | None = None
@@ -71,16 +81,27 @@ class ScoringService:
                 metric=exc.metric,
                 reason=exc.reason,
             )
-        await self._store.save(
+        revision = int(event.metadata.get("revision") or 1)
+        stored = await self._store.save(
             artifact_id=event.artifact.id,
             name=event.artifact.name,
             repo_id=event.metadata.get("repo_id"),
-            revision=int(event.metadata.get("revision") or 1),
+            revision=revision,
             rating=rating,
             parents=facts.parent_refs,
             error=error,
             now=datetime.now(UTC),
         )
+        if not stored:
+            # A newer revision's rating (or a delete) got there first: publishing this one
+            # would let ingest record a stale verdict.
+            self._log.info(
+                "scoring.rating.skipped",
+                artifact_id=event.artifact.id,
+                revision=revision,
+                reason="superseded or deleted",
+            )
+            return
         await self._publish(event.artifact, rating, error)
         self._log.info(
             "scoring.rating.stored",
@@ -97,6 +118,7 @@ class ScoringService:
             hub_endpoint=self._settings.runtime.hf_endpoint,
             timeout=self._settings.reproducibility_timeout_seconds,
             max_repair_rounds=self._settings.reproducibility_repair_rounds,
+            sandbox=self._sandbox,
         )
         return MetricResult(value=result.value, latency=result.latency, detail=result.detail)
 
@@ -138,7 +160,7 @@ class ScoringService:
             updated = retree(child.rating, scores)
             if updated == child.rating:
                 continue
-            await self._store.save(
+            stored = await self._store.save(
                 artifact_id=child.artifact_id,
                 name=child.name,
                 repo_id=child.repo_id,
@@ -148,6 +170,8 @@ class ScoringService:
                 error=None,
                 now=datetime.now(UTC),
             )
+            if not stored:
+                continue
             await self._publish(
                 ArtifactRef(id=child.artifact_id, name=child.name, type="model"), updated, None
             )

@@ -9,13 +9,15 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from registry_common.consumed import ConsumerLedger
 from registry_common.db import database_errors
 from registry_scoring.tables import ParentLinkRow, RatingRow
 
 
 class RatingStore:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], ledger: ConsumerLedger) -> None:
         self._sessions = sessions
+        self._ledger = ledger
 
     async def save(
         self,
@@ -28,12 +30,15 @@ class RatingStore:
         parents: list[str],
         error: str | None,
         now: datetime,
-    ) -> None:
-        """Insert or replace the artifact's rating (an older revision never overwrites)."""
+    ) -> bool:
+        """Insert or replace the artifact's rating; False (nothing stored) when the stored
+        one is of a newer revision, or the artifact was deleted: events arrive in any order."""
         async with database_errors(), self._sessions.begin() as session:
+            if await self._ledger.is_forgotten(artifact_id, session):
+                return False
             row = await session.get(RatingRow, artifact_id)
             if row is not None and row.revision > revision:
-                return
+                return False
             if row is None:
                 row = RatingRow(artifact_id=artifact_id)
                 session.add(row)
@@ -51,6 +56,11 @@ class RatingStore:
             session.add_all(
                 ParentLinkRow(child_id=artifact_id, parent_ref=ref) for ref in sorted(set(parents))
             )
+            return True
+
+    async def is_forgotten(self, artifact_id: str) -> bool:
+        async with database_errors(), self._sessions() as session:
+            return await self._ledger.is_forgotten(artifact_id, session)
 
     async def get(self, artifact_id: str) -> RatingRow | None:
         async with database_errors(), self._sessions() as session:
@@ -78,17 +88,23 @@ class RatingStore:
         wanted = sorted({r for r in references if r})
         if not wanted:
             return []
+        # The ids in a subquery, not DISTINCT over whole rows: PostgreSQL has no equality
+        # operator for the JSON columns (rating, parents), so `SELECT DISTINCT` over the row
+        # fails there ("could not identify an equality operator for type json") while SQLite
+        # accepts it. A child naming two of `references` still comes back once.
+        children = select(ParentLinkRow.child_id).where(ParentLinkRow.parent_ref.in_(wanted))
         statement = (
             select(RatingRow)
-            .join(ParentLinkRow, ParentLinkRow.child_id == RatingRow.artifact_id)
-            .where(ParentLinkRow.parent_ref.in_(wanted))
-            .distinct()
+            .where(RatingRow.artifact_id.in_(children))
+            .order_by(RatingRow.artifact_id)
         )
         async with database_errors(), self._sessions() as session:
             return list((await session.execute(statement)).scalars())
 
     async def remove(self, artifact_id: str) -> None:
+        """Delete the rating and remember the artifact as deleted (in one transaction)."""
         async with database_errors(), self._sessions.begin() as session:
+            await self._ledger.forget(artifact_id, session)
             await session.execute(delete(RatingRow).where(RatingRow.artifact_id == artifact_id))
             await session.execute(
                 delete(ParentLinkRow).where(ParentLinkRow.child_id == artifact_id)

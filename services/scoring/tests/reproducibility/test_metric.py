@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
 import pytest
@@ -81,7 +82,12 @@ async def test_code_reaching_beyond_the_hub_scores_zero(hub_url: str) -> None:
     card = _card("import urllib.request\nurllib.request.urlopen('https://example.com/model.bin')\n")
     result = await reproducibility(card, hub_endpoint=hub_url)
     assert result.value == 0.0
-    assert "sandbox: name resolution is limited to the hub endpoint" in result.detail["failure"]
+    # Refused by the egress proxy's allow-list (bubblewrap hosts) or else by the audit hook.
+    assert re.search(
+        "sandbox: (network access to example.com:443 is not allowed"
+        "|name resolution is limited to the hub endpoint)",
+        result.detail["failure"],
+    ), result.detail
 
 
 async def test_concurrency_is_bounded_by_the_semaphore(hub_url: str) -> None:

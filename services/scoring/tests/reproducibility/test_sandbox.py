@@ -6,8 +6,6 @@ import asyncio
 import dis
 import json
 import os
-import subprocess
-import sys
 import textwrap
 import time
 from pathlib import Path
@@ -16,6 +14,8 @@ import pytest
 
 from registry_scoring.reproducibility import _bootstrap
 from registry_scoring.reproducibility.sandbox import MIB, SandboxConfig, run_program
+
+from .conftest import NO_WALL
 
 
 def _config(hub_url: str, **overrides: object) -> SandboxConfig:
@@ -105,7 +105,8 @@ async def test_cpu_time_limit(hub_url: str) -> None:
     assert outcome.failure is not None
     assert outcome.failure.kind == "signal"
     assert outcome.failure.exc_type == "SIGXCPU"
-    assert outcome.duration < 5
+    # Stopped by the CPU limit, not the clock (a loaded 2-core host stretches 1 CPU second).
+    assert outcome.duration < 20.0
 
 
 async def test_a_memory_hog_fails_with_memory_error(hub_url: str) -> None:
@@ -472,28 +473,50 @@ async def test_cancelling_a_run_kills_the_child(hub_url: str, tmp_path: Path) ->
     assert os.listdir(tmp_path) == []
 
 
-def _nobody_can_run_the_interpreter() -> bool:
-    if os.geteuid() != 0:
-        return False
-    try:
-        done = subprocess.run(
-            [sys.executable, "-I", "-c", "pass"], user=65534, group=65534, capture_output=True
-        )
-    except OSError:
-        return False
-    return done.returncode == 0
-
-
-@pytest.mark.skipif(
-    not _nobody_can_run_the_interpreter(),
-    reason="needs root and an interpreter readable by uid 65534 (here it lives under /root)",
-)
+@pytest.mark.skipif(os.geteuid() != 0, reason="a dedicated uid needs a service started as root")
 async def test_run_as_an_unprivileged_uid(hub_url: str) -> None:
     outcome = await _run(
         "import os\nprint(os.getuid(), os.getgid())", hub_url, run_as=(65534, 65534)
     )
     assert outcome.ok, outcome.stderr
     assert outcome.stdout == "65534 65534\n"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a dedicated uid needs a service started as root")
+async def test_by_default_it_runs_as_its_own_uid_behind_a_wall(hub_url: str) -> None:
+    outcome = await _run("import os\nprint(os.getuid())", hub_url)
+    assert outcome.ok, outcome.stderr
+    assert int(outcome.stdout) not in (0, os.getuid())
+    assert outcome.isolation in ("bwrap+uid", "unshare+uid", "uid")
+
+
+@pytest.mark.skipif(NO_WALL, reason="no sandbox wall on this host (docs/security/sandbox.md)")
+async def test_native_code_past_the_hook_still_meets_the_wall(
+    hub_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The documented gap of the audit hook (ctypes calling libc's open and read, which the
+    hook never sees) no longer reaches a secret: the OS is the wall."""
+    monkeypatch.setenv("REGISTRY_DATABASE_PASSWORD", "planted-db-password-51f0")
+    program = f"""
+        import ctypes, os
+        libc = ctypes.CDLL(None)
+        buffer = ctypes.create_string_buffer(1 << 16)
+        seen = []
+        for pid in ["1", "{os.getpid()}", "{os.getppid()}", *os.listdir("/proc")]:
+            if not pid.isdigit():
+                continue
+            fd = libc.open(f"/proc/{{pid}}/environ".encode(), 0)
+            if fd < 0:
+                seen.append((pid, "refused"))
+                continue
+            size = libc.read(fd, buffer, len(buffer))
+            libc.close(fd)
+            seen.append((pid, buffer.raw[: max(size, 0)].decode("latin-1")))
+        print(seen)
+    """
+    outcome = await _run(program, hub_url)
+    assert outcome.ok, outcome.stderr  # the hook did not stop it ...
+    assert "planted-db-password-51f0" not in outcome.stdout  # ... the wall did
 
 
 async def test_a_timeout_names_the_last_refusal(hub_url: str) -> None:

@@ -19,6 +19,8 @@ import { LicenseSection } from "./LicenseSection";
 import { LineageSection, nodeInfo } from "./LineageSection";
 import { RatingSection } from "./RatingSection";
 import { Section } from "./Section";
+import { DownloadHistorySection, MonitorSection } from "./SensitiveSection";
+import { WeightsScanSection } from "./WeightsScanSection";
 
 const TYPE_WORDS: Record<ArtifactType, string> = { model: "Model", dataset: "Dataset", code: "Code" };
 
@@ -55,11 +57,14 @@ function ArtifactDetail({ type, id }: { type: ArtifactType; id: string }) {
 
 const SECTIONS = [
   { id: "metadata", label: "Metadata", models: false },
+  { id: "weights-scan", label: "Weights scan", models: false },
   { id: "rating", label: "Rating", models: true },
   { id: "lineage", label: "Lineage", models: true },
   { id: "cost", label: "Cost", models: false },
   { id: "license", label: "License check", models: true },
   { id: "downloads", label: "Downloads", models: false },
+  { id: "monitor", label: "Sensitive model", models: true },
+  { id: "download-history", label: "Download history", models: true },
   { id: "audit", label: "Audit trail", models: false },
   { id: "delete", label: "Delete", models: false },
 ];
@@ -102,6 +107,7 @@ function Loaded({ artifact }: { artifact: Artifact }) {
         </ul>
       </nav>
       <MetadataSection artifact={artifact} details={details} />
+      <WeightsScanSection details={details} />
       {isModel ? <RatingSection id={id} name={name} /> : null}
       {isModel ? <LineageSection state={lineage} id={id} /> : null}
       <CostSection type={type} id={id} names={names} />
@@ -112,6 +118,14 @@ function Loaded({ artifact }: { artifact: Artifact }) {
         name={name}
         bundleBytes={details.status === "ok" ? details.data.bundle_bytes : null}
       />
+      {isModel ? <MonitorSection id={id} name={name} /> : null}
+      {isModel ? (
+        <DownloadHistorySection
+          id={id}
+          name={name}
+          uploader={details.status === "ok" ? details.data.uploader : details.status === "error" ? null : undefined}
+        />
+      ) : null}
       <AuditSection type={type} id={id} name={name} />
       {can("upload") ? <DeleteSection type={type} id={id} name={name} /> : null}
     </>

@@ -8,6 +8,7 @@ import { ErrorMessage, describeError } from "../../components/ErrorMessage";
 import { LineChart } from "../../components/LineChart";
 import { Loading } from "../../components/Loading";
 import { StatusBadge } from "../../components/StatusBadge";
+import { EventQueues } from "./EventQueues";
 import {
   REFRESH_CHOICES,
   STATUS_LABEL,
@@ -32,7 +33,7 @@ const SERVICE_IDS = new Set(["gateway", "auth", "ingest", "scoring", "lineage", 
 /**
  * The health dashboard for operations staff (R13): every component's status with its issues
  * and log links, and request rate, errors and p95 latency per service over the window, as
- * charts with tables. Refreshes every 30 s or more while the tab is visible; announces status
+ * charts with tables, and each event queue with its dead letters (admins redrive them). Refreshes every 30 s or more while the tab is visible; announces status
  * changes, not every refresh.
  */
 export function HealthPage() {
@@ -172,6 +173,8 @@ export function HealthPage() {
               ))}
             </ul>
           </section>
+
+          <EventQueues bus={bus[0]} canRedrive={can("admin")} onRedriven={polled.refresh} />
 
           <section aria-labelledby="traffic-heading">
             <h2 id="traffic-heading">Traffic, {windowLabel(windowMinutes)}</h2>

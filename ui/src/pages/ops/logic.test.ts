@@ -6,6 +6,7 @@ import {
   logMessage,
   niceScale,
   overallStatus,
+  queueRows,
   readLogFilters,
   readWindow,
   seriesFor,
@@ -155,5 +156,31 @@ describe("waterfall", () => {
       [25, 25, 50],
       [99, 99, 0.5],
     ]);
+  });
+});
+
+describe("queueRows", () => {
+  it("pairs each consumer's queue depth with its dead letters, by name", () => {
+    const bus: HealthComponentDetail = {
+      ...component("event-bus", "degraded"),
+      metrics: {
+        queue_depth: 3,
+        dead_letters: 2,
+        "queue_depth.scoring": 3,
+        "dead_letters.scoring": 2,
+        "queue_depth.auth": 0,
+        "dead_letters.auth": 0,
+        events_handled: 7,
+      },
+    };
+    expect(queueRows(bus)).toEqual([
+      { consumer: "auth", waiting: 0, dead: 0 },
+      { consumer: "scoring", waiting: 3, dead: 2 },
+    ]);
+  });
+
+  it("is empty when the feed could not read the queues", () => {
+    expect(queueRows(undefined)).toEqual([]);
+    expect(queueRows({ ...component("event-bus", "unknown"), metrics: { events_failed: 1 } })).toEqual([]);
   });
 });

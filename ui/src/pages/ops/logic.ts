@@ -315,3 +315,40 @@ export function serviceIndex(service: string): number {
   const index = (SERVICE_ORDER as readonly string[]).indexOf(service);
   return index === -1 ? SERVICE_ORDER.length : index;
 }
+
+// ------------------------------------------------------------------ event queues
+
+export interface QueueRow {
+  consumer: string;
+  /** Events waiting in the consumer's queue. */
+  waiting: number;
+  /** Events in its dead-letter queue. */
+  dead: number;
+}
+
+/**
+ * Each consumer's queue depth and dead-letter depth from the event bus component's metrics
+ * (`queue_depth.<consumer>`, `dead_letters.<consumer>`), by consumer name. Empty when the
+ * feed could not read the queues.
+ */
+export function queueRows(bus: HealthComponentDetail | undefined): QueueRow[] {
+  const metrics = bus?.metrics ?? {};
+  const rows = new Map<string, QueueRow>();
+  const row = (consumer: string) => {
+    let found = rows.get(consumer);
+    if (!found) {
+      found = { consumer, waiting: 0, dead: 0 };
+      rows.set(consumer, found);
+    }
+    return found;
+  };
+  for (const [key, value] of Object.entries(metrics)) {
+    const dot = key.indexOf(".");
+    if (dot < 0 || typeof value !== "number") continue;
+    const kind = key.slice(0, dot);
+    const consumer = key.slice(dot + 1);
+    if (kind === "queue_depth") row(consumer).waiting = value;
+    else if (kind === "dead_letters") row(consumer).dead = value;
+  }
+  return [...rows.values()].sort((a, b) => a.consumer.localeCompare(b.consumer));
+}

@@ -68,6 +68,22 @@ def decode(body: str | bytes) -> Event:
     return event_from_message(message)
 
 
+def identify(body: str | bytes) -> tuple[str | None, str | None]:
+    """Event type and event id of a message body as far as they can be read, without
+    validating it (a dead letter may be poison): (None, None) when unreadable."""
+    try:
+        message = json.loads(body)
+    except (ValueError, TypeError):
+        return None, None
+    if not isinstance(message, dict):
+        return None, None
+    event_type, event_id = message.get("event_type"), message.get("event_id")
+    return (
+        event_type if isinstance(event_type, str) else None,
+        event_id if isinstance(event_id, str) else None,
+    )
+
+
 class Outcome(StrEnum):
     HANDLED = "handled"
     """The handler succeeded: acknowledge."""

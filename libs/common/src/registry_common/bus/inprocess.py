@@ -2,15 +2,19 @@
 
 Same contract as SNS+SQS: every message is the JSON wire form of its event (so a
 serialization bug shows up here too), at-least-once delivery, de-duplication by
-`event_id`, bounded retries with exponential backoff, then an in-memory dead-letter list.
-Nothing survives the process: a message still queued at exit is lost, which is fine for
-embedded mode only.
+`event_id`, bounded retries with exponential backoff, then a per-consumer dead-letter list
+(like SQS's maxReceiveCount) that an operator can list and redrive. Nothing survives the
+process: a message still queued (or dead-lettered) at exit is lost, which is fine for
+embedded mode only; the list is bounded (`max_dead_letters`, oldest dropped and logged).
 """
 
 from __future__ import annotations
 
 import asyncio
+import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from registry_common.bus.dispatch import (
@@ -18,10 +22,12 @@ from registry_common.bus.dispatch import (
     Outcome,
     TracerProviderChoice,
     encode,
+    identify,
     retry_delay,
     with_trace_context,
 )
-from registry_common.bus.port import BusStats, E, Handler
+from registry_common.bus.port import BusStats, DeadLetterInfo, E, Handler, RedriveResult
+from registry_common.errors import NotFound
 from registry_common.events import Event
 from registry_common.telemetry import get_logger
 
@@ -32,6 +38,20 @@ class DeadLetter:
     body: str | bytes
     reason: str
     attempts: int
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def info(self) -> DeadLetterInfo:
+        event_type, event_id = identify(self.body)
+        return DeadLetterInfo(
+            id=self.id,
+            consumer=self.consumer,
+            event_type=event_type,
+            event_id=event_id,
+            reason=self.reason,
+            receive_count=self.attempts,
+            dead_lettered_at=self.at,
+        )
 
 
 @dataclass
@@ -61,6 +81,7 @@ class InProcessBus:
         max_retry_delay_seconds: float = 2.0,
         dedupe_capacity: int = 10_000,
         stop_timeout: float = 10.0,
+        max_dead_letters: int = 10_000,
     ) -> None:
         if max_receive_count < 1:
             raise ValueError("max_receive_count must be at least 1")
@@ -72,6 +93,7 @@ class InProcessBus:
         self._max_retry_delay = max_retry_delay_seconds
         self._dedupe_capacity = dedupe_capacity
         self._stop_timeout = stop_timeout
+        self._max_dead = max_dead_letters
         self._consumers: dict[str, _Consumer] = {}
         self._running = False
         self._unfinished = 0
@@ -147,11 +169,30 @@ class InProcessBus:
     async def check(self) -> None:
         return None
 
-    async def stats(self) -> BusStats:
+    async def stats(self, consumers: Collection[str] = ()) -> BusStats:
+        # Every consumer of the process is on this one bus: `consumers` adds nothing.
         return BusStats(
             queue_depth={name: state.queue.qsize() for name, state in self._consumers.items()},
             dead_letters={name: len(state.dead) for name, state in self._consumers.items()},
         )
+
+    async def dead_letters(self, consumer: str, limit: int = 50) -> list[DeadLetterInfo]:
+        return [letter.info() for letter in self._state(consumer).dead[: max(limit, 0)]]
+
+    async def redrive(self, consumer: str, ids: Collection[str] | None = None) -> RedriveResult:
+        state = self._state(consumer)
+        wanted = None if ids is None else set(ids)
+        moving = [d for d in state.dead if wanted is None or d.id in wanted]
+        found = {d.id for d in moving}
+        state.dead = [d for d in state.dead if d.id not in found]
+        for letter in moving:
+            # A fresh round of attempts, as a message sent back to an SQS queue starts over.
+            self._enqueue(state, _Delivery(letter.body))
+        missing = tuple(sorted(wanted - found)) if wanted is not None else ()
+        self._log.info(
+            "bus.dead_letters.redriven", consumer=consumer, moved=len(moving), not_found=missing
+        )
+        return RedriveResult(consumer, len(moving), missing)
 
     async def drain(self, timeout: float = 10) -> None:
         try:
@@ -175,11 +216,14 @@ class InProcessBus:
             raise KeyError(f"no consumer {consumer!r} is subscribed")
         self._enqueue(state, _Delivery(body))
 
-    def dead_letters(self, consumer: str) -> list[DeadLetter]:
-        state = self._consumers.get(consumer)
-        return list(state.dead) if state is not None else []
-
     # ------------------------------------------------------------ internals
+
+    def _state(self, consumer: str) -> _Consumer:
+        state = self._consumers.get(consumer)
+        if state is None:
+            known = ", ".join(sorted(self._consumers)) or "none"
+            raise NotFound(f"No event consumer is called {consumer!r}; the consumers are: {known}.")
+        return state
 
     def _enqueue(self, state: _Consumer, delivery: _Delivery) -> None:
         self._unfinished += 1
@@ -219,6 +263,14 @@ class InProcessBus:
             state.dead.append(
                 DeadLetter(dispatcher.consumer, delivery.body, error or outcome, delivery.attempt)
             )
+            if len(state.dead) > self._max_dead:
+                dropped = state.dead.pop(0)
+                self._log.error(
+                    "bus.dead_letters.overflow",
+                    consumer=dispatcher.consumer,
+                    dropped_id=dropped.id,
+                    capacity=self._max_dead,
+                )
             self._log.error(
                 "bus.event.dead_lettered",
                 consumer=dispatcher.consumer,

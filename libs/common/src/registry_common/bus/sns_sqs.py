@@ -7,19 +7,31 @@ the topics of the event types its consumer handles, and its policy lets those to
 Consuming: one long-polling task per consumer receives up to 10 messages and handles them
 concurrently; a message is deleted only after its handler succeeded. A failed handler's
 message becomes visible again after a short exponential backoff (`retry_delay_seconds`),
-and SQS moves it to the DLQ once it was received `max_receive_count` times. A message that
-cannot be parsed is copied to the DLQ at once and deleted. While a handler runs longer than
-half the visibility timeout, the message's visibility is extended so no other replica
-picks it up.
+and after its `max_receive_count`-th failed delivery it is copied to the DLQ with the
+failure's reason, receive count and time as message attributes, then deleted (the queue's
+redrive policy, same count, is the backstop when a process dies mid-delivery: SQS moves the
+message itself, without a reason). A message that cannot be parsed is copied to the DLQ at
+once and deleted.
+
+Dead letters can be listed (peeked: received with a short visibility timeout, then made
+visible again) and redriven: received from the DLQ, sent to the consumer's queue, then
+deleted from the DLQ. A crash between the send and the delete redrives a message twice,
+which the consumer de-duplicates by `event_id`. (`StartMessageMoveTask` would do the
+"all" case server-side, but cannot select messages and the AWS API emulator lacks it.)
+
+While a handler runs longer than half the visibility timeout, the message's visibility is
+extended so no other replica picks it up.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable
+import re
+from collections.abc import AsyncIterator, Awaitable, Collection
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -31,11 +43,12 @@ from registry_common.bus.dispatch import (
     Outcome,
     TracerProviderChoice,
     encode,
+    identify,
     retry_delay,
     with_trace_context,
 )
-from registry_common.bus.port import BusStats, E, Handler
-from registry_common.errors import ComponentUnavailable
+from registry_common.bus.port import BusStats, DeadLetterInfo, E, Handler, RedriveResult
+from registry_common.errors import BadRequest, ComponentUnavailable, NotFound
 from registry_common.events import Event
 from registry_common.settings import RuntimeSettings
 from registry_common.telemetry import get_logger
@@ -47,6 +60,9 @@ COMPONENT = "event bus"
 _AWS_ERRORS: tuple[type[BaseException], ...] = (BotoCoreError, ClientError, OSError, TimeoutError)
 _MAX_VISIBILITY = 12 * 60 * 60
 _DLQ_RETENTION = str(14 * 24 * 60 * 60)
+_PEEK_VISIBILITY = 10  # seconds a listed dead letter is hidden before it is released
+_REDRIVE_VISIBILITY = 30
+_CONSUMER_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 
 
 @dataclass(frozen=True)
@@ -107,6 +123,7 @@ class SnsSqsBus:
         self._topic_arns: dict[str, str] = {}
         self._account_arn: str | None = None  # managed topology: who we are, asked once
         self._queues: dict[str, _Queues] = {}
+        self._others: dict[str, _Queues] = {}  # other processes' queues (health reads them)
         self._provisioned: dict[str, frozenset[str]] = {}
         self._pollers: dict[str, asyncio.Task[None]] = {}
         self._in_flight = 0
@@ -208,19 +225,89 @@ class SnsSqsBus:
 
         await self._guarded(probe(), self._check_timeout)
 
-    async def stats(self) -> BusStats:
+    async def stats(self, consumers: Collection[str] = ()) -> BusStats:
+        names = list(self._dispatchers) + [
+            c for c in consumers if c not in self._dispatchers and _CONSUMER_NAME.match(c)
+        ]
+
         async def collect() -> BusStats:
             depth: dict[str, int] = {}
             dead: dict[str, int] = {}
-            for consumer in self._dispatchers:
-                queues = self._queues.get(consumer) or await self._lookup_queues(consumer)
+            for consumer in names:
+                queues = await self._find_queues(consumer)
                 if queues is None:
                     continue
                 depth[consumer] = await self._count(queues.url, "ApproximateNumberOfMessages")
-                dead[consumer] = await self._count(queues.dlq_url, "ApproximateNumberOfMessages")
+                # Invisible dead letters are being listed or redriven right now: still there.
+                dead[consumer] = sum(
+                    await self._counts(
+                        queues.dlq_url,
+                        ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"),
+                    )
+                )
             return BusStats(queue_depth=depth, dead_letters=dead)
 
         return await self._guarded(collect(), self._check_timeout * 2)
+
+    async def dead_letters(self, consumer: str, limit: int = 50) -> list[DeadLetterInfo]:
+        async def peek() -> list[DeadLetterInfo]:
+            queues = await self._queues_of(consumer)
+            seen: dict[str, dict[str, Any]] = {}
+            receipts: list[str] = []
+            try:
+                async for batch in self._receive_all(queues.dlq_url, _PEEK_VISIBILITY):
+                    receipts.extend(str(m["ReceiptHandle"]) for m in batch)
+                    for message in batch:
+                        seen.setdefault(str(message["MessageId"]), message)
+                    if len(seen) >= limit:
+                        break
+            finally:
+                # Listing must not hide them from a redrive or from the depth figures.
+                await self._release(consumer, queues.dlq_url, receipts)
+            letters = [_letter(consumer, m) for m in seen.values()]
+            epoch = datetime.min.replace(tzinfo=UTC)
+            return sorted(letters, key=lambda d: d.dead_lettered_at or epoch)[:limit]
+
+        if limit < 1:
+            return []
+        return await self._guarded(peek(), self._check_timeout * 6)
+
+    async def redrive(self, consumer: str, ids: Collection[str] | None = None) -> RedriveResult:
+        wanted = None if ids is None else set(ids)
+
+        async def move() -> RedriveResult:
+            queues = await self._queues_of(consumer)
+            _, sqs = await self._clients()
+            moved: set[str] = set()
+            skipped: list[str] = []
+            try:
+                async for batch in self._receive_all(queues.dlq_url, _REDRIVE_VISIBILITY):
+                    for message in batch:
+                        message_id = str(message["MessageId"])
+                        receipt = str(message["ReceiptHandle"])
+                        if wanted is not None and message_id not in wanted:
+                            skipped.append(receipt)
+                            continue
+                        # Send first, delete second: a failure in between redrives twice
+                        # (the consumer de-duplicates), never zero times.
+                        await sqs.send_message(QueueUrl=queues.url, MessageBody=message["Body"])
+                        await sqs.delete_message(QueueUrl=queues.dlq_url, ReceiptHandle=receipt)
+                        moved.add(message_id)
+                    if wanted is not None and moved >= wanted:
+                        break
+            finally:
+                await self._release(consumer, queues.dlq_url, skipped)
+            missing = tuple(sorted(wanted - moved)) if wanted is not None else ()
+            return RedriveResult(consumer, len(moved), missing)
+
+        result = await self._guarded(move(), self._check_timeout * 12)
+        self._log.info(
+            "bus.dead_letters.redriven",
+            consumer=consumer,
+            moved=result.moved,
+            not_found=result.not_found,
+        )
+        return result
 
     async def drain(self, timeout: float = 10) -> None:
         """Wait until this process's queues hold no message (visible, in flight or delayed)
@@ -438,6 +525,60 @@ class SnsSqsBus:
     async def _count(self, url: str, name: str) -> int:
         return (await self._counts(url, (name,)))[0]
 
+    async def _find_queues(self, consumer: str) -> _Queues | None:
+        """This process's queues, or another consumer's looked up once (names are fixed)."""
+        queues = self._queues.get(consumer) or self._others.get(consumer)
+        if queues is None:
+            queues = await self._lookup_queues(consumer)
+            if queues is not None:
+                self._others[consumer] = queues
+        return queues
+
+    async def _queues_of(self, consumer: str) -> _Queues:
+        """Any consumer's queues under this prefix (the health service reads the others')."""
+        if not _CONSUMER_NAME.match(consumer):
+            raise BadRequest(
+                f"{consumer!r} is not a consumer name (lower-case letters, digits and dashes)."
+            )
+        queues = await self._find_queues(consumer)
+        if queues is None:
+            raise NotFound(
+                f"No event consumer {consumer!r}: queue {self.queue_name(consumer)!r} or its "
+                "dead-letter queue does not exist."
+            )
+        return queues
+
+    async def _receive_all(self, url: str, visibility: int) -> AsyncIterator[list[dict[str, Any]]]:
+        """Batches of every message currently visible in `url`, each hidden for
+        `visibility` seconds once received; stops after two empty short polls (a short
+        poll samples only some of SQS's servers)."""
+        _, sqs = await self._clients()
+        empty = 0
+        while empty < 2:
+            response = await sqs.receive_message(
+                QueueUrl=url,
+                MaxNumberOfMessages=10,
+                WaitTimeSeconds=0,
+                VisibilityTimeout=visibility,
+                MessageAttributeNames=["All"],
+                MessageSystemAttributeNames=["ApproximateReceiveCount", "SentTimestamp"],
+            )
+            messages = list(response.get("Messages", []))
+            empty = 0 if messages else empty + 1
+            if messages:
+                yield messages
+
+    async def _release(self, consumer: str, url: str, receipts: list[str]) -> None:
+        _, sqs = await self._clients()
+        for receipt in receipts:
+            await self._best_effort(
+                consumer,
+                "release",
+                sqs.change_message_visibility(
+                    QueueUrl=url, ReceiptHandle=receipt, VisibilityTimeout=0
+                ),
+            )
+
     # ------------------------------------------------------------ consuming
 
     async def _poll(self, consumer: str) -> None:
@@ -516,20 +657,22 @@ class SnsSqsBus:
                     sqs.delete_message(QueueUrl=queues.url, ReceiptHandle=receipt),
                 )
             elif outcome is Outcome.POISON:
-                await self._dead_letter(consumer, queues, receipt, body, error or "unparseable")
+                await self._dead_letter(
+                    consumer, queues, receipt, body, error or "unparseable", attempts=attempt
+                )
             else:
-                if attempt >= self._max_receive:
-                    # SQS moves it to the DLQ at its next receive: make that receive now.
-                    delay = 0
-                    self._log.error(
-                        "bus.event.dead_lettered",
-                        consumer=consumer,
-                        reason=error,
-                        attempts=attempt,
-                        via="redrive",
-                    )
-                else:
-                    delay = int(retry_delay(self._retry_delay, attempt, self._max_retry_delay))
+                final = attempt >= self._max_receive
+                if final and await self._dead_letter(
+                    consumer, queues, receipt, body, error or "failed", attempts=attempt
+                ):
+                    return
+                # Retry after a backoff; when the copy to the DLQ failed, at once: SQS's
+                # redrive policy moves the message at that next receive.
+                delay = (
+                    0
+                    if final
+                    else int(retry_delay(self._retry_delay, attempt, self._max_retry_delay))
+                )
                 await self._best_effort(
                     consumer,
                     "retry",
@@ -543,9 +686,17 @@ class SnsSqsBus:
             self._in_flight -= 1
 
     async def _dead_letter(
-        self, consumer: str, queues: _Queues, receipt: str, body: str, reason: str
-    ) -> None:
-        """Copy to the DLQ, then delete: a poison message must not be retried."""
+        self,
+        consumer: str,
+        queues: _Queues,
+        receipt: str,
+        body: str,
+        reason: str,
+        *,
+        attempts: int = 1,
+    ) -> bool:
+        """Copy to the DLQ with why, how often and when, then delete (a poison message must
+        not be retried; a failed one has had its attempts). False when the copy failed."""
         _, sqs = await self._clients()
         copied = await self._best_effort(
             consumer,
@@ -556,6 +707,11 @@ class SnsSqsBus:
                 MessageAttributes={
                     "dead_letter_reason": {"DataType": "String", "StringValue": reason[:1000]},
                     "consumer": {"DataType": "String", "StringValue": consumer},
+                    "receive_count": {"DataType": "Number", "StringValue": str(attempts)},
+                    "dead_lettered_at": {
+                        "DataType": "String",
+                        "StringValue": datetime.now(UTC).isoformat(),
+                    },
                 },
             ),
         )
@@ -563,7 +719,10 @@ class SnsSqsBus:
             await self._best_effort(
                 consumer, "delete", sqs.delete_message(QueueUrl=queues.url, ReceiptHandle=receipt)
             )
-            self._log.error("bus.event.dead_lettered", consumer=consumer, reason=reason)
+            self._log.error(
+                "bus.event.dead_lettered", consumer=consumer, reason=reason, attempts=attempts
+            )
+        return copied
 
     async def _best_effort(self, consumer: str, action: str, call: Awaitable[Any]) -> bool:
         """An acknowledgement-side call; if it fails the message is simply redelivered."""
@@ -590,3 +749,33 @@ class SnsSqsBus:
                     QueueUrl=url, ReceiptHandle=receipt, VisibilityTimeout=self._visibility
                 ),
             )
+
+
+def _letter(consumer: str, message: dict[str, Any]) -> DeadLetterInfo:
+    """A DLQ message as the port describes it: our attributes when we dead-lettered it,
+    what SQS knows when its redrive policy did (no reason; the receive count includes
+    earlier listings)."""
+    attributes = {
+        name: value.get("StringValue")
+        for name, value in message.get("MessageAttributes", {}).items()
+    }
+    system = message.get("Attributes", {})
+    event_type, event_id = identify(str(message.get("Body", "")))
+    at: datetime | None = None
+    if attributes.get("dead_lettered_at"):
+        try:
+            at = datetime.fromisoformat(str(attributes["dead_lettered_at"]))
+        except ValueError:
+            at = None
+    if at is None and system.get("SentTimestamp"):
+        at = datetime.fromtimestamp(int(system["SentTimestamp"]) / 1000, UTC)
+    count = attributes.get("receive_count") or system.get("ApproximateReceiveCount") or 0
+    return DeadLetterInfo(
+        id=str(message["MessageId"]),
+        consumer=consumer,
+        event_type=event_type,
+        event_id=event_id,
+        reason=attributes.get("dead_letter_reason"),
+        receive_count=int(count),
+        dead_lettered_at=at,
+    )

@@ -15,7 +15,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final, Literal
+from typing import BinaryIO, Final, Literal
 
 from registry_common.errors import BadRequest
 from registry_ingest.sources.model import human_bytes
@@ -29,11 +29,16 @@ _IGNORED_NAMES: Final = frozenset({".DS_Store", "Thumbs.db"})
 
 @dataclass(frozen=True)
 class UploadLimits:
-    """Bounds on a zip: its own size, how many files it holds, and their unpacked bytes."""
+    """Bounds on a zip: its own size, how many files it holds, their unpacked bytes, and how
+    much they may expand (`max_ratio`, per entry and for the whole zip; an entry or a zip that
+    unpacks to at most `ratio_exempt_bytes` may expand as it likes: small text compresses well).
+    Model weights barely compress (~1.1:1), text and JSON ~10:1; 100:1 is a bomb."""
 
     max_bytes: int = 2 * 1024**3
     max_files: int = 10_000
     max_uncompressed_bytes: int = 8 * 1024**3
+    max_ratio: float = 100.0
+    ratio_exempt_bytes: int = 1024**2
 
 
 class ArchiveRejected(BadRequest):
@@ -41,7 +46,11 @@ class ArchiveRejected(BadRequest):
 
 
 class ArchiveTooLarge(ArchiveRejected):
-    """The zip is well-formed but exceeds a limit (size, file count or unpacked bytes)."""
+    """The zip is well-formed but exceeds a limit (size, file count, unpacked bytes or
+    compression ratio)."""
+
+    status = 413
+    code = "too_large"
 
 
 @dataclass(frozen=True)
@@ -61,7 +70,7 @@ class Extraction:
 
 
 def extract_zip(
-    zip_path: Path,
+    zip_path: Path | BinaryIO,
     dest: Path,
     limits: UploadLimits,
     *,
@@ -77,7 +86,7 @@ def extract_zip(
     ``strip_top``: ``single`` strips one top folder when every file sits inside it (people zip a
     folder); ``always`` strips the first segment of every path (GitHub's ``owner-repo-sha/``).
     """
-    size = zip_path.stat().st_size
+    size = zip_size(zip_path)
     if size > limits.max_bytes:
         raise ArchiveTooLarge(
             f"{label} is {human_bytes(size)}; the limit is {human_bytes(limits.max_bytes)}."
@@ -88,7 +97,7 @@ def extract_zip(
         raise ArchiveRejected(f"{label} is not a zip archive or is damaged ({exc}).") from exc
     with archive:
         result = Extraction(comment=archive.comment.decode("utf-8", errors="replace"))
-        entries = _checked_entries(archive, limits, strict=strict, label=label, result=result)
+        entries = _checked_entries(archive, size, limits, strict=strict, label=label, result=result)
         entries = _relocate(entries, strip_top, result)
         dest.mkdir(parents=True, exist_ok=True)
         budget = [limits.max_uncompressed_bytes]
@@ -97,8 +106,19 @@ def extract_zip(
     return result
 
 
+def zip_size(zip_file: Path | BinaryIO) -> int:
+    """The size of a zip on disk, or of an open (seekable) one such as a spooled upload."""
+    if isinstance(zip_file, Path):
+        return zip_file.stat().st_size
+    zip_file.seek(0, 2)
+    size = zip_file.tell()
+    zip_file.seek(0)
+    return size
+
+
 def _checked_entries(
     archive: zipfile.ZipFile,
+    size: int,
     limits: UploadLimits,
     *,
     strict: bool,
@@ -139,7 +159,24 @@ def _checked_entries(
             f"{label} unpacks to {human_bytes(declared)}; the limit is "
             f"{human_bytes(limits.max_uncompressed_bytes)}."
         )
+    for path, info in entries:
+        _check_ratio(info.file_size, info.compress_size, limits, f"{label}'s '{_show(path)}'")
+    _check_ratio(declared, size, limits, label)
     return entries
+
+
+def _check_ratio(unpacked: int, packed: int, limits: UploadLimits, what: str) -> None:
+    """Refuse what expands more than `limits.max_ratio` times (a zip bomb, or an honest zip of
+    zeros that would cost 1,000 times its size to store), unless it unpacks to little. The
+    declared sizes can be trusted here: extraction stops an entry that writes more."""
+    if unpacked <= limits.ratio_exempt_bytes:
+        return
+    if unpacked > limits.max_ratio * max(packed, 1):
+        raise ArchiveTooLarge(
+            f"{what} expands from {human_bytes(packed)} to {human_bytes(unpacked)}, more than "
+            f"{limits.max_ratio:g} times; the registry refuses such compression ratios (zip "
+            "bombs). Store the content uncompressed or in a less compressible form."
+        )
 
 
 def _problem(info: zipfile.ZipInfo) -> str | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, BinaryIO, Final
 
 from huggingface_hub.utils.tqdm import disable_progress_bars
 
@@ -140,7 +140,7 @@ class SourceFetcher:
 
     async def from_upload(
         self,
-        zip_path: Path,
+        zip_path: Path | BinaryIO,
         workdir: Path,
         *,
         filename: str,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Final, Literal
 
+from registry_common.limits import human_bytes as human_bytes  # re-exported for the sources
 from registry_ingest.sources.urls import SourceRef
 
 FileKind = Literal["weights", "config", "card", "tokenizer", "code", "data", "other"]
@@ -158,19 +159,6 @@ def _version_key(match: re.Match[str]) -> tuple[Any, ...]:
         return (*numbers, 1, ())
     idents = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split("."))
     return (*numbers, 0, idents)
-
-
-def human_bytes(size: int) -> str:
-    """``2147483648`` -> ``2 GiB``; ``12345678`` -> ``11.8 MiB``."""
-    value = float(size)
-    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            if unit == "bytes":
-                return f"{int(value)} bytes"
-            text = f"{value:.1f}".removesuffix(".0")
-            return f"{text} {unit}"
-        value /= 1024
-    return f"{size} bytes"  # pragma: no cover - the loop always returns
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from registry_ingest.sources.archive import (
     CHUNK,
@@ -26,9 +26,15 @@ __all__ = ["UploadLimits", "fetch_upload", "local_source"]
 
 
 def fetch_upload(
-    zip_path: Path, workdir: Path, *, filename: str, artifact_type: str, limits: UploadLimits
+    zip_path: Path | BinaryIO,
+    workdir: Path,
+    *,
+    filename: str,
+    artifact_type: str,
+    limits: UploadLimits,
 ) -> FetchedSource:
-    """Check and extract an uploaded zip (blocking; call it in a thread)."""
+    """Check and extract an uploaded zip (blocking; call it in a thread). `zip_path` may be
+    the spooled upload itself: it is read where it lies, never copied first."""
     ref = upload_ref(filename, artifact_type)
     workdir.mkdir(parents=True, exist_ok=True)
     extraction = extract_zip(
@@ -89,9 +95,14 @@ def local_source(
     )
 
 
-def sha256_file(path: Path) -> str:
+def sha256_file(path: Path | BinaryIO) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
+    if isinstance(path, Path):
+        with path.open("rb") as handle:
+            while chunk := handle.read(CHUNK):
+                digest.update(chunk)
+        return digest.hexdigest()
+    path.seek(0)
+    while chunk := path.read(CHUNK):
+        digest.update(chunk)
     return digest.hexdigest()

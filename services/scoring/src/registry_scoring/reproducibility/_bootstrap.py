@@ -1,6 +1,8 @@
 """Child side of the reproducibility sandbox: limits, audit-hook policy, then the demo program.
 
-Run as ``python -I -B -u _bootstrap.py <config-json>`` by ``sandbox.py``; standard library only.
+Run as ``python -I -B -u _bootstrap.py <config-json>`` by ``sandbox.py``, through the registry's
+sandbox (``registry_common.sandbox``: its own uid and namespaces, which are the wall); standard
+library only.
 The order matters: everything trusted (resource limits, DNS pinning of the hub endpoint,
 neutralising ``_posixsubprocess``) happens *before* the audit hook is installed, and the demo
 program runs only after it.
@@ -39,6 +41,7 @@ from functools import partial
 from typing import Any
 
 SENTINEL = "__repro_sandbox_failure__"
+DEMO_NAME = "demo.py"  # the program, written beside this script in the run's work directory
 """Prefix of the last stderr line: a JSON description of the exception that ended the program."""
 
 # Events the hook refuses outright: ways to start another process (which would run without the
@@ -635,8 +638,31 @@ def _run_program(program: str) -> int:
     return 0
 
 
+def _locate(config: dict[str, Any]) -> None:
+    """Fill in the run's paths: the sandbox starts this script in ``<run dir>/work`` with the
+    demo beside it, and the same paths hold inside and outside its mount namespace."""
+    work = os.getcwd()
+    config.setdefault("root", os.path.dirname(work))
+    config.setdefault("program", os.path.join(work, DEMO_NAME))
+    # Caches inside the run's home (deleted with it); the environment from the sandbox
+    # carries only non-path settings, since the run directory is created by the sandbox.
+    home = os.environ.get("HOME") or os.path.join(config["root"], "home")
+    cache = os.path.join(home, ".cache")
+    hf_home = os.path.join(cache, "huggingface")
+    os.environ.update(
+        {
+            "XDG_CACHE_HOME": cache,
+            "HF_HOME": hf_home,
+            "HF_HUB_CACHE": os.path.join(hf_home, "hub"),
+            "TORCH_HOME": os.path.join(cache, "torch"),
+            "MPLCONFIGDIR": os.path.join(cache, "matplotlib"),
+        }
+    )
+
+
 def main(argv: list[str]) -> int:
     config = json.loads(argv[1])
+    _locate(config)
     _apply_limits(config["limits"])
     sys.dont_write_bytecode = True
     names, addrs, pinned = _endpoint_addresses(config["endpoints"])

@@ -13,6 +13,8 @@ import weakref
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from registry_common.sandbox import SandboxRunner
+
 from .extract import extract_demo_code
 from .repairs import RULES, RepairRule, repair
 from .sandbox import RunOutcome, SandboxConfig, run_program
@@ -58,6 +60,7 @@ def _run_detail(outcome: RunOutcome) -> dict[str, Any]:
         "ok": outcome.ok,
         "duration": round(outcome.duration, 3),
         "failure": outcome.failure.summary() if outcome.failure else None,
+        "isolation": outcome.isolation,
     }
 
 
@@ -70,11 +73,13 @@ async def reproducibility(
     semaphore: asyncio.Semaphore | None = None,
     config: SandboxConfig | None = None,
     rules: tuple[RepairRule, ...] = RULES,
+    sandbox: SandboxRunner | None = None,
 ) -> ReproducibilityResult:
     """Score the demo code of ``readme`` (the model card) by running it in the sandbox.
 
     ``config`` overrides the sandbox settings (its ``hub_endpoint``/``timeout`` are replaced by
-    the arguments); ``semaphore`` overrides the shared concurrency bound.
+    the arguments); ``semaphore`` overrides the shared concurrency bound; ``sandbox`` is the
+    registry's sandbox (its wall: isolation level, uid, hidden paths) the runs go through.
     """
     started = time.perf_counter()
     program = extract_demo_code(readme)
@@ -88,7 +93,7 @@ async def reproducibility(
 
     async def run(source: str) -> RunOutcome:
         async with limiter:
-            return await run_program(source, settings)
+            return await run_program(source, settings, sandbox)
 
     source = program
     outcome = await run(source)

@@ -1,43 +1,55 @@
-"""Run a demo program in an isolated, resource-limited subprocess.
+"""Run a demo program through the registry's sandbox, with the audit hook inside it.
 
-Isolation measures (details and limits in ``docs/reproducibility.md``):
+The wall is the operating system's (``registry_common.sandbox``; docs/security/sandbox.md):
+the program runs under its own uid in mount, pid and ipc namespaces (bubblewrap where
+available), with an environment built from scratch, a private run directory that is deleted
+afterwards, CPU, memory, file-size, process and output limits and a wall-clock limit that
+kills its whole process tree. It sees neither the service's files nor its processes.
 
-* a fresh interpreter of this environment started with ``-I`` (no user site, no ``PYTHON*``
-  variables, script directory not on ``sys.path``), ``-B`` and ``-u``; stdin is /dev/null;
-* a minimal environment built from scratch (nothing inherited: no credentials), with ``HOME``,
-  ``TMPDIR``, the Hugging Face caches and the working directory inside a fresh temporary
-  directory that is deleted afterwards;
-* resource limits set by the child's bootstrap before any demo code runs (CPU seconds, address
-  space, file size, open files, no core dumps; process count when a dedicated uid is used);
-* a wall-clock timeout after which the whole process group (its own session) is killed;
-* an audit-hook policy inside the child (``_bootstrap.py``): network only to the configured
-  hub endpoint, no process creation, writes only inside the sandbox directory, no reading of
-  other processes or of the service's home, working directory and secret paths;
-* optionally (``run_as``) a different, unprivileged uid/gid for the child.
+Inside that wall, and as defence in depth only, the child's bootstrap (``_bootstrap.py``):
+
+* starts a fresh interpreter of this environment with ``-I``, ``-B`` and ``-u``; stdin is
+  /dev/null;
+* applies the resource limits again before any demo code runs;
+* installs an audit-hook policy: network only to the configured hub endpoint, no process
+  creation, writes only inside the run directory, no reading of other processes or of the
+  service's home, working directory and secret paths.
+
+The demo needs the hub: where the sandbox can filter egress (bubblewrap) its network policy is
+``allow-list`` with the hub's endpoints, so even native code past the hook reaches only the hub;
+elsewhere ``open``, confined by the remote runner's network boundary or only by the hook
+(``network_for``; docs/security/sandbox.md).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import math
 import os
 import re
-import shutil
 import signal
-import subprocess
 import sys
-import tempfile
-import time
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from ._bootstrap import SENTINEL
+from registry_common.sandbox import (
+    Isolation,
+    Limits,
+    NetworkPolicy,
+    Outcome,
+    Sandbox,
+    SandboxOptions,
+    SandboxRequest,
+    SandboxResult,
+    SandboxRunner,
+)
+from registry_common.sandbox.isolation import filters_network
+from registry_common.sandbox.model import PROXY_PORT
+
+from ._bootstrap import DEMO_NAME, SENTINEL
 
 __all__ = [
     "BOOTSTRAP",
@@ -48,12 +60,16 @@ __all__ = [
     "run_program",
 ]
 
+_LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 KIB = 1024
 MIB = 1024 * KIB
 GIB = 1024 * MIB
 
 BOOTSTRAP = str(Path(__file__).with_name("_bootstrap.py"))
-PROGRAM_NAME = "demo.py"
+PROGRAM_NAME = DEMO_NAME
+# The sandbox kills a program that prints more than this on one stream; the report keeps
+# only `output_bytes` of it (stdout's head, stderr's tail).
+OUTPUT_KILL_BYTES = 4 * MIB
 
 FailureKind = Literal["exception", "exit", "timeout", "signal", "sandbox"]
 
@@ -85,6 +101,7 @@ class RunOutcome:
     stderr: str  # the tail, truncated to SandboxConfig.output_bytes
     duration: float  # seconds, wall clock
     failure: RunFailure | None
+    isolation: str | None = None  # the sandbox's wall (registry_common.sandbox.Isolation)
 
 
 def default_deny_read() -> tuple[str, ...]:
@@ -124,11 +141,15 @@ class SandboxConfig:
     open_files: int = 256  # RLIMIT_NOFILE
     output_bytes: int = 64 * KIB  # kept of stdout (head) and stderr (tail)
     extra_endpoints: tuple[str, ...] = ()  # e.g. the hub's LFS CDN, "https://cdn-lfs.hf.co"
-    deny_read: tuple[str, ...] | None = None  # None = default_deny_read()
-    run_as: tuple[int, int] | None = None  # (uid, gid) for the child, when started as root
-    max_processes: int = 128  # RLIMIT_NPROC, applied only with run_as (see docs)
-    base_dir: str | None = None  # parent of the per-run temporary directories
+    deny_read: tuple[str, ...] | None = None  # None = default_deny_read() (the hook's list)
+    run_as: tuple[int, int] | None = None  # (uid, gid); None = the sandbox's own user
+    max_processes: int = 128  # RLIMIT_NPROC of the sandbox uid
+    base_dir: str | None = None  # parent of the per-run directories
     extra_env: dict[str, str] = field(default_factory=dict)  # non-secret settings only
+    # The wall (registry_common.sandbox.SandboxOptions): "auto" = the strongest available.
+    isolation: Isolation | Literal["auto"] = "auto"
+    hidden_paths: tuple[str, ...] = ()  # the registry's data directory and configuration
+    allow_weak_isolation: bool = False  # run with no wall at all (never where secrets live)
 
     def endpoints(self) -> list[tuple[str, int]]:
         found: list[tuple[str, int]] = []
@@ -143,29 +164,28 @@ class SandboxConfig:
     def effective_cpu_seconds(self) -> int:
         return self.cpu_seconds if self.cpu_seconds is not None else 2 * math.ceil(self.timeout)
 
+    def sandbox(self) -> Sandbox:
+        return Sandbox(
+            SandboxOptions(
+                isolation=self.isolation,
+                user=self.run_as,
+                base_dir=self.base_dir,
+                hidden_paths=self.hidden_paths,
+                allow_weak_isolation=self.allow_weak_isolation,
+            )
+        )
 
-def _child_env(config: SandboxConfig, root: Path) -> dict[str, str]:
-    """The child's whole environment: nothing of the parent's (no tokens, no cloud keys)."""
-    cache = root / "cache"
-    hf_home = root / "hf"
+
+def _child_env(config: SandboxConfig) -> dict[str, str]:
+    """The child's environment besides what the sandbox sets (PATH, HOME, TMPDIR, locale):
+    nothing of the parent's (no tokens, no cloud keys). The bootstrap derives the cache
+    directories from HOME."""
     env = {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "HOME": str(root / "home"),
-        "TMPDIR": str(root / "tmp"),
-        "TEMP": str(root / "tmp"),
-        "TMP": str(root / "tmp"),
-        "LANG": "C.UTF-8",
-        "LC_ALL": "C.UTF-8",
         "HF_ENDPOINT": config.hub_endpoint.rstrip("/"),
-        "HF_HOME": str(hf_home),
-        "HF_HUB_CACHE": str(hf_home / "hub"),
         "HF_HUB_DISABLE_TELEMETRY": "1",
         "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",
         "HF_HUB_DISABLE_PROGRESS_BARS": "1",
         "DO_NOT_TRACK": "1",
-        "XDG_CACHE_HOME": str(cache),
-        "TORCH_HOME": str(cache / "torch"),
-        "MPLCONFIGDIR": str(cache / "matplotlib"),
         "NO_PROXY": "*",
         "no_proxy": "*",
         # A 2-core host runs two sandboxes at once: keep native thread pools small, and glibc
@@ -180,57 +200,67 @@ def _child_env(config: SandboxConfig, root: Path) -> dict[str, str]:
     return env
 
 
-def _child_config(config: SandboxConfig, root: Path, program: Path) -> str:
+def _allowed_endpoints(config: SandboxConfig) -> tuple[str, ...]:
+    """The hub (and extra endpoints) as the egress proxy's allow-list; a loopback hub also under
+    its loopback aliases (the fake hub's LFS redirects use ``localhost``)."""
+    found: list[str] = []
+    for host, port in config.endpoints():
+        names = [host]
+        if host.lower() in _LOOPBACK_NAMES:
+            names = sorted(_LOOPBACK_NAMES - {"[::1]"})
+        found += [f"[{name}]:{port}" if ":" in name else f"{name}:{port}" for name in names]
+    return tuple(dict.fromkeys(found))
+
+
+def network_for(sandbox: SandboxRunner) -> NetworkPolicy:
+    """``allow-list`` where this host's sandbox can filter egress (bubblewrap): the demo reaches
+    the hub and nothing else, whatever code it runs. Otherwise ``open``: a remote runner's own
+    network boundary filters (AWS security group, compose network), and on a host without
+    bubblewrap only the audit hook does (docs/security/sandbox.md)."""
+    if isinstance(sandbox, Sandbox) and filters_network(sandbox.isolation):
+        return "allow-list"
+    return "open"
+
+
+def _child_config(config: SandboxConfig, network: NetworkPolicy = "open") -> str:
     limits: dict[str, int | None] = {
         "cpu_seconds": config.effective_cpu_seconds(),
         "memory_bytes": config.memory_bytes,
         "file_size_bytes": config.file_size_bytes,
         "open_files": config.open_files,
         "core_bytes": 0,
-        "processes": config.max_processes if config.run_as is not None else None,
+        "processes": None,  # set by the sandbox for its uid (prlimit)
     }
     deny_read = config.deny_read if config.deny_read is not None else default_deny_read()
+    endpoints = [list(e) for e in config.endpoints()]
+    if network == "allow-list":  # the egress proxy on the sandbox's own loopback
+        endpoints.append(["127.0.0.1", PROXY_PORT])
     return json.dumps(
         {
-            "program": str(program),
-            "root": str(root),
-            "endpoints": [list(e) for e in config.endpoints()],
+            "endpoints": endpoints,
             "limits": limits,
             "deny_read": list(deny_read),
         }
     )
 
 
-def _read_bounded(stream: IO[bytes], limit: int, keep: str) -> bytes:
-    """Read a pipe to EOF keeping at most ``limit`` bytes (its head or its tail)."""
-    kept = bytearray()
-    truncated = False
-    while chunk := stream.read(64 * KIB):
-        if keep == "head":
-            room = limit - len(kept)
-            if room > 0:
-                kept += chunk[:room]
-            truncated = truncated or len(chunk) > room
-        else:
-            kept += chunk
-            if len(kept) > 2 * limit:
-                del kept[: len(kept) - limit]
-                truncated = True
-    if keep == "tail" and len(kept) > limit:
-        del kept[: len(kept) - limit]
-        truncated = True
-    if truncated:
-        marker = b"\n[... output truncated ...]\n"
-        return bytes(kept) + marker if keep == "head" else marker + bytes(kept)
-    return bytes(kept)
+def _interpreter_paths() -> tuple[str, ...]:
+    """What the child interpreter reads: this environment (its packages) and the base Python."""
+    found = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix]
+    found.append(os.path.dirname(os.path.dirname(os.path.realpath(sys.executable))))
+    return tuple(dict.fromkeys(os.path.realpath(p) for p in found if p and p != "/"))
 
 
-def _kill_group(pid: int) -> None:
-    """SIGKILL the child's process group (its own session), then the child itself."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.kill(pid, signal.SIGKILL)
+def _keep(data: bytes, limit: int, keep: str) -> str:
+    """At most ``limit`` bytes of an output (its head or its tail), marked when cut."""
+    text_marker = b"\n[... output truncated ...]\n"
+    if len(data) <= limit:
+        kept = data
+    elif keep == "head":
+        kept = data[:limit] + text_marker
+    else:
+        kept = text_marker + data[-limit:]
+    return kept.decode("utf-8", "replace")
 
 
 def _parse_report(stderr: str) -> tuple[str, dict[str, Any] | None]:
@@ -307,117 +337,68 @@ def _failure(
     return RunFailure("sandbox", "ExitStatus", f"exited with status {returncode}")
 
 
-def _make_root(base_dir: str | None) -> Path:
-    return Path(os.path.realpath(tempfile.mkdtemp(prefix="repro-", dir=base_dir)))
-
-
-def _prepare(root: Path, source: str, run_as: tuple[int, int] | None) -> Path:
-    for sub in ("work", "home", "tmp", "cache", "hf"):
-        (root / sub).mkdir()
-    program = root / "work" / PROGRAM_NAME
-    program.write_text(source, encoding="utf-8")
-    if run_as is not None:
-        uid, gid = run_as
-        for path in (root, *root.rglob("*")):
-            os.chown(path, uid, gid)
-    return program
-
-
-async def run_program(source: str, config: SandboxConfig) -> RunOutcome:
-    """Run ``source`` as a demo program under ``config``; never raises for program failures."""
-    # Synchronous on purpose (a few small local file operations): done in a worker thread, a
-    # cancellation here would let the thread keep creating files while the cleanup below
-    # deletes the directory, leaving debris behind.
-    root = _make_root(config.base_dir)
-    spawned: list[int] = []
-    try:
-        program = _prepare(root, source, config.run_as)
-        identity: dict[str, Any] = {}
-        if config.run_as is not None:
-            identity = {"user": config.run_as[0], "group": config.run_as[1], "extra_groups": []}
-        args = [sys.executable, "-I", "-B", "-u", BOOTSTRAP, _child_config(config, root, program)]
-        # The child is spawned by the stdlib's subprocess from a worker thread, NOT by the event
-        # loop: uvloop's spawn runs Python's at-fork hooks in the child, and huggingface_hub's
-        # hook (closing its HTTP client) deadlocks there when another thread of this process
-        # held that client's lock at fork time. subprocess.Popen without preexec_fn runs no
-        # hooks, whatever loop is in use.
-        started = time.perf_counter()
-        returncode, raw_out, raw_err, timed_out = await asyncio.to_thread(
-            _run_blocking,
-            args,
-            str(root / "work"),
-            _child_env(config, root),
-            identity,
-            config,
-            spawned,
-        )
-        duration = time.perf_counter() - started
-        stdout = raw_out.decode("utf-8", "replace")
-        stderr, report = _parse_report(raw_err.decode("utf-8", "replace"))
-        failure = _failure(returncode, stderr, report, timed_out, config.timeout)
-        return RunOutcome(
-            ok=failure is None,
-            returncode=returncode,
-            stdout=stdout,
-            stderr=stderr,
-            duration=duration,
-            failure=failure,
-        )
-    finally:
-        for pid in spawned:  # cancelled while running: the worker thread cannot be interrupted
-            _kill_group(pid)
-        # The thread finishes even if this await is cancelled (threads cannot be interrupted).
-        await asyncio.to_thread(shutil.rmtree, root, True)
-
-
-def _run_blocking(
-    args: list[str],
-    cwd: str,
-    env: dict[str, str],
-    identity: dict[str, Any],
-    config: SandboxConfig,
-    spawned: list[int],
-) -> tuple[int, bytes, bytes, bool]:
-    """Spawn, collect bounded output, enforce the wall-clock limit; (returncode, out, err,
-    timed_out). `spawned` gets the pid at once so a cancelled caller can kill the group."""
-    proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell; the sandbox is the point
-        args,
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-        close_fds=True,
-        **identity,
+def _request(source: str, config: SandboxConfig, network: NetworkPolicy) -> SandboxRequest:
+    bootstrap = Path(BOOTSTRAP).read_bytes()
+    return SandboxRequest(
+        command=sys.executable,
+        args=("-I", "-B", "-u", Path(BOOTSTRAP).name, _child_config(config, network)),
+        files={Path(BOOTSTRAP).name: bootstrap, PROGRAM_NAME: source.encode("utf-8")},
+        env=_child_env(config),
+        limits=Limits(
+            wall_seconds=config.timeout,
+            cpu_seconds=config.effective_cpu_seconds(),
+            memory_bytes=config.memory_bytes,
+            processes=config.max_processes,
+            file_size_bytes=config.file_size_bytes,
+            open_files=config.open_files,
+            output_bytes=max(OUTPUT_KILL_BYTES, config.output_bytes),
+        ),
+        # The demo downloads from the hub: only the hub where egress can be filtered, and
+        # the hook limits it to the hub in any case (defence in depth).
+        network=network,
+        allowed_endpoints=_allowed_endpoints(config) if network == "allow-list" else (),
+        readonly_paths=_interpreter_paths(),
+        label="card-demo",
     )
-    spawned.append(proc.pid)
-    assert proc.stdout is not None
-    assert proc.stderr is not None
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="sandbox-pipe") as readers:
-        out = readers.submit(_read_bounded, proc.stdout, config.output_bytes, "head")
-        err = readers.submit(_read_bounded, proc.stderr, config.output_bytes, "tail")
-        timed_out = False
-        try:
-            proc.wait(timeout=config.timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            _kill_group(proc.pid)
-            proc.wait()
-        # Pipes close when the last holder exits; a descendant that escaped the process group
-        # could keep them open, so do not wait for EOF forever.
-        stdout = out.result(timeout=2.0) if _settles(out) else b""
-        stderr = err.result(timeout=2.0) if _settles(err) else b""
-        for pipe in (proc.stdout, proc.stderr):
-            with contextlib.suppress(OSError):
-                pipe.close()
-    spawned.remove(proc.pid)
-    return proc.returncode, stdout, stderr, timed_out
 
 
-def _settles(future: Future[bytes]) -> bool:
-    try:
-        future.result(timeout=2.0)
-    except FutureTimeout:
-        return False
-    return True
+def _returncode(result: SandboxResult) -> int | None:
+    """The status as a plain child's would be: a signal death as ``-signal`` (the wrapping
+    tools report it as ``128 + signal``)."""
+    code = result.exit_code
+    signalled = (Outcome.KILLED, Outcome.KILLED_CPU, Outcome.KILLED_MEMORY, Outcome.FILE_TOO_LARGE)
+    if code is not None and code > 128 and result.outcome in signalled:
+        with_signal = code - 128
+        if with_signal in {int(s) for s in signal.Signals}:
+            return -with_signal
+    return code
+
+
+async def run_program(
+    source: str, config: SandboxConfig, sandbox: SandboxRunner | None = None
+) -> RunOutcome:
+    """Run ``source`` as a demo program under ``config``; never raises for program failures.
+
+    ``sandbox`` is the registry's sandbox to run it in (default: one built from ``config``).
+    """
+    runner = sandbox or config.sandbox()
+    network = await asyncio.to_thread(network_for, runner)  # may probe the host once
+    result = await runner.run(_request(source, config, network))
+    stdout = _keep(result.stdout, config.output_bytes, "head")
+    stderr, report = _parse_report(result.stderr.decode("utf-8", "replace"))
+    stderr = _keep(stderr.encode("utf-8"), config.output_bytes, "tail")
+    failure: RunFailure | None
+    if result.outcome in (Outcome.DENIED, Outcome.FAILED_TO_START, Outcome.OUTPUT_TRUNCATED):
+        failure = RunFailure("sandbox", f"Sandbox:{result.outcome.value}", result.message)
+    else:
+        timed_out = result.outcome is Outcome.TIMED_OUT
+        failure = _failure(_returncode(result), stderr, report, timed_out, config.timeout)
+    return RunOutcome(
+        ok=failure is None,
+        returncode=_returncode(result),
+        stdout=stdout,
+        stderr=stderr,
+        duration=result.duration,
+        failure=failure,
+        isolation=result.isolation.value if result.isolation else None,
+    )

@@ -1,0 +1,1 @@
+"""Scanning what an artifact holds before it is stored (unsafe pickle imports)."""
