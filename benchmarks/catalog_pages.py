@@ -577,6 +577,13 @@ def build_reader(
         from registry_ingest.audit import AuditTrail
 
         extra["audit"] = AuditTrail(sessions)
+    if "popularity" in inspect.signature(CatalogReader).parameters:
+        import structlog
+
+        from registry_ingest.popularity import Popularity
+
+        # Search appearances are summed in memory; nothing here flushes them.
+        extra["popularity"] = Popularity(sessions, structlog.get_logger(), 3600.0)
     return CatalogReader(
         settings, catalog, LocalBlobStore(workdir / "blobs"), InProcessBus(), **extra
     )

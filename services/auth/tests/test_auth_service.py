@@ -312,3 +312,16 @@ async def test_failed_logins_back_off_per_client(auth: AuthService) -> None:
     with pytest.raises(TooManyAttempts):
         await auth.authenticate(DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD, client="10.0.0.9")
     assert await auth.authenticate(DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD, client="10.0.0.10")
+
+
+async def test_a_spent_token_tells_when_its_account_was_created(
+    auth: AuthService, clock: Clock
+) -> None:
+    created_at = clock.now
+    await auth.create_user("carol", "a-long-enough-password-7", ["download"], False)
+    clock.now = created_at + timedelta(minutes=3)
+    identity = await auth.spend(await auth.authenticate("carol", "a-long-enough-password-7"))
+    caller = identity.as_caller()
+    assert caller["created_at"] == created_at.isoformat()
+    assert caller["name"] == "carol"
+    assert caller["permissions"] == ["download"]

@@ -13,6 +13,7 @@ import type {
   ArtifactQuery,
   ArtifactType,
   AuthenticationRequest,
+  ConfusionReport,
   DownloadHistory,
   DownloadPart,
   ModelRating,
@@ -282,4 +283,14 @@ export async function getDownloadHistory(
   signal?: Signal,
 ): Promise<DownloadHistory> {
   return (await api.get<DownloadHistory>(`/artifacts/model/${seg(id)}/downloads`, { query: { offset, limit }, signal })).data;
+}
+
+/** Extension GET /audit/package-confusion (admins): suspected look-alikes, highest score first. */
+export async function getConfusionReport(
+  api: ApiClient,
+  offset: number,
+  limit: number,
+  signal?: Signal,
+): Promise<ConfusionReport> {
+  return (await api.get<ConfusionReport>("/audit/package-confusion", { query: { offset, limit }, signal })).data;
 }

@@ -225,3 +225,38 @@ export interface DownloadHistory {
   total: number;
   next_offset: number | null;
 }
+
+/** Extension GET /audit/package-confusion (docs/api.md): an artifact and its popularity. */
+export interface ConfusionArtifact {
+  id: string;
+  name: string;
+  type: ArtifactType;
+  downloads: number;
+  search_appearances: number;
+}
+
+export interface ConfusionSuspect {
+  artifact: ConfusionArtifact;
+  score: number;
+  imitates: ConfusionArtifact;
+  signals: {
+    name: { kind: string; strength: number };
+    popularity_gap: number;
+    traffic: { strength: number; concentration?: number | null; new_accounts?: number | null; uniform_timing?: number | null };
+  };
+  reasons: string[];
+}
+
+export interface ConfusionReport {
+  items: ConfusionSuspect[];
+  total: number;
+  offset: number;
+  limit: number;
+  next_offset: number | null;
+  artifacts_audited: number;
+  popular_compared_against: number;
+  weights: Record<string, number>;
+  min_score: number;
+  computed_at: string;
+  compute_seconds: number;
+}

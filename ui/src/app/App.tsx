@@ -6,6 +6,7 @@ import { ArtifactPage } from "../pages/artifact/ArtifactPage";
 import { BrowsePage } from "../pages/browse/BrowsePage";
 import { HomePage } from "../pages/HomePage";
 import { NotFoundPage } from "../pages/NotFoundPage";
+import { ConfusionPage } from "../pages/ops/ConfusionPage";
 import { HealthPage } from "../pages/ops/HealthPage";
 import { LogsPage } from "../pages/ops/LogsPage";
 import { TracesPage } from "../pages/ops/TracesPage";
@@ -60,6 +61,14 @@ export function App() {
                 }
               />
             ))}
+            <Route
+              path="ops/confusion"
+              element={
+                <RequireAuth requires="admin">
+                  <ConfusionPage />
+                </RequireAuth>
+              }
+            />
             <Route
               path="admin/users"
               element={

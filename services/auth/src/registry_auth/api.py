@@ -49,7 +49,7 @@ def build_router(service: AuthService) -> APIRouter:
 
     @router.post("/tokens/spend")
     async def spend(x_authorization: str | None = Header(default=None)) -> dict[str, Any]:
-        return (await service.spend(x_authorization)).as_dict()
+        return (await service.spend(x_authorization)).as_caller()
 
     @router.get("/users")
     async def users() -> list[dict[str, Any]]:

@@ -46,9 +46,18 @@ class Identity:
     name: str
     is_admin: bool
     permissions: tuple[str, ...]
+    created_at: datetime | None = None  # when the account was created
 
     def as_dict(self) -> dict[str, object]:
         return {"name": self.name, "is_admin": self.is_admin, "permissions": list(self.permissions)}
+
+    def as_caller(self) -> dict[str, object]:
+        """What a spent token tells the gateway: the identity and the account's creation
+        time (downloads record the account's age; a bot farm's accounts are minutes old)."""
+        created = self.created_at
+        if created is not None and created.tzinfo is None:
+            created = created.replace(tzinfo=UTC)  # SQLite hands back naive UTC datetimes
+        return {**self.as_dict(), "created_at": created.isoformat() if created else None}
 
 
 def _identity(row: UserRow) -> Identity:
@@ -62,7 +71,7 @@ def _identity(row: UserRow) -> Identity:
         )
         if flag
     ]
-    return Identity(row.name, row.is_admin, tuple(granted))
+    return Identity(row.name, row.is_admin, tuple(granted), row.created_at)
 
 
 class AuthService:

@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 
-from registry_common.blobs import BlobStore
+from registry_common.blobs import BlobStore, content_disposition
 from registry_common.blobs.local import LocalBlobStore
 
 # ASCII digits, at most 19 (a 64-bit size): a 5,000-digit bound would fail int() with a 500.
@@ -69,7 +69,7 @@ async def serve_blob(
             return RedirectResponse(url, status_code=307, headers=headers)
     size = int(info["size"])
     headers["Accept-Ranges"] = "bytes"
-    headers["Content-Disposition"] = f'attachment; filename="{info["filename"]}"'
+    headers["Content-Disposition"] = content_disposition(info["filename"])
     wanted = parse_range(request.headers.get("range"), size)
     if wanted == "invalid":
         return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{size}"})

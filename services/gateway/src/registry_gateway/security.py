@@ -23,6 +23,7 @@ class Caller:
     name: str
     is_admin: bool
     permissions: frozenset[str]
+    created_at: str | None = None  # ISO 8601: when the account was created
 
 
 async def current_caller(request: Request, x_authorization: AuthHeader = None) -> Caller:
@@ -32,7 +33,12 @@ async def current_caller(request: Request, x_authorization: AuthHeader = None) -
         "/internal/tokens/spend", headers={AUTH_HEADER: x_authorization or ""}
     )
     body = response.json()
-    return Caller(body["name"], bool(body["is_admin"]), frozenset(body["permissions"]))
+    return Caller(
+        body["name"],
+        bool(body["is_admin"]),
+        frozenset(body["permissions"]),
+        body.get("created_at"),
+    )
 
 
 def require(permission: Permission, *, limit: str | None = None) -> Any:

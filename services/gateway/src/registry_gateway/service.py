@@ -22,10 +22,14 @@ def _seg(value: str) -> str:
 
 
 def caller_headers(caller: Caller) -> dict[str, str]:
-    return {
+    headers = {
         USER_HEADER: user_header_value(caller.name),
         "X-Registry-Admin": str(caller.is_admin).lower(),
     }
+    if caller.created_at:
+        # Account age feeds the package-confusion audit's "new account" signal (15.3).
+        headers["X-Registry-User-Created"] = caller.created_at
+    return headers
 
 
 class GatewayService:
@@ -182,6 +186,13 @@ class GatewayService:
             f"/internal/artifacts/{_seg(artifact_type)}/{_seg(artifact_id)}/cost"
         )
         return float(response.json()["standalone_mb"])
+
+    async def package_confusion(self, offset: int, limit: int) -> dict[str, Any]:
+        response = await self._clients.ingest.get(
+            "/internal/audit/package-confusion", params={"offset": offset, "limit": limit}
+        )
+        report: dict[str, Any] = response.json()
+        return report
 
     # ------------------------------------------------------------------ health (R13)
 

@@ -3,6 +3,7 @@ forwards the caller's name in X-Registry-User."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Header, Query, UploadFile
@@ -10,16 +11,20 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from registry_common.http import USER_HEADER, user_from_header
 from registry_ingest.audit import ACTIONS, Actor
+from registry_ingest.confusion.audit import MAX_PAGE, ConfusionAudit
 from registry_ingest.reads import CatalogReader, describe, summary
 from registry_ingest.reads import Query as ArtifactQuery
 from registry_ingest.service import IngestService, Outcome
 
 UserName = Annotated[str | None, Header(alias=USER_HEADER), AfterValidator(user_from_header)]
 UserAdmin = Annotated[bool, Header(alias="X-Registry-Admin")]
+UserCreated = Annotated[datetime | None, Header(alias="X-Registry-User-Created")]
 
 
-def actor(name: UserName = None, is_admin: UserAdmin = False) -> Actor | None:
-    return Actor(name, is_admin) if name else None
+def actor(
+    name: UserName = None, is_admin: UserAdmin = False, created: UserCreated = None
+) -> Actor | None:
+    return Actor(name, is_admin, created) if name else None
 
 
 User = Annotated[Actor | None, Depends(actor)]
@@ -161,5 +166,18 @@ def build_router(service: IngestService, reader: CatalogReader) -> APIRouter:
     async def reset(body: ResetRequest) -> dict[str, str]:
         await service.reset(body.requested_by)
         return {"status": "reset"}
+
+    return router
+
+
+def build_confusion_router(audit: ConfusionAudit) -> APIRouter:
+    router = APIRouter(prefix="/internal")
+
+    @router.get("/audit/package-confusion")
+    async def package_confusion(
+        offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    ) -> dict[str, Any]:
+        return await audit.page(offset, limit)
 
     return router

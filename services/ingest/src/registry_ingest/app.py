@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +20,17 @@ from registry_common.sandbox import (
     configured_sandbox,
 )
 from registry_common.service import ServiceKit
-from registry_ingest.api import build_router
+from registry_ingest.api import build_confusion_router, build_router
 from registry_ingest.audit import AuditTrail
 from registry_ingest.catalog import Catalog
 from registry_ingest.config import IngestSettings
+from registry_ingest.confusion.audit import ConfusionAudit
+from registry_ingest.confusion.scoring import AuditSettings
 from registry_ingest.handlers import build_handlers
 from registry_ingest.monitor_api import build_monitor_router
 from registry_ingest.monitor_store import MonitorStore
 from registry_ingest.monitors import SensitiveModels
+from registry_ingest.popularity import Popularity
 from registry_ingest.reads import CatalogReader
 from registry_ingest.service import IngestService
 from registry_ingest.sources.fetcher import SourceFetcher
@@ -77,14 +81,24 @@ def create_app(
         outbound=runtime.outbound_policy(),
     )
     audit = AuditTrail(kit.db)
+    popularity = Popularity(kit.db, kit.log, settings.popularity_flush_seconds)
     monitors = MonitorStore(kit.db)
     service = IngestService(
-        settings, catalog, store, kit.bus, source_fetcher, audit, kit.log, monitors=monitors
+        settings,
+        catalog,
+        store,
+        kit.bus,
+        source_fetcher,
+        audit,
+        kit.log,
+        popularity,
+        monitors=monitors,
     )
     sensitive = SensitiveModels(
         settings, monitors, audit, store, sandbox or build_sandbox(settings), kit.log
     )
-    reader = CatalogReader(settings, catalog, store, kit.bus, audit, sensitive)
+    reader = CatalogReader(settings, catalog, store, kit.bus, audit, popularity, sensitive)
+    confusion = ConfusionAudit(popularity, audit_settings(settings), kit.log)
     for event_cls, handler in build_handlers(service).items():
         kit.subscribe(event_cls, handler)
 
@@ -93,7 +107,8 @@ def create_app(
         async with kit.running(MIGRATIONS):
             await store.start()
             try:
-                yield
+                async with popularity.flushing():
+                    yield
             finally:
                 await store.close()
 
@@ -111,7 +126,20 @@ def create_app(
     )
     app.include_router(build_router(service, reader))
     app.include_router(build_monitor_router(reader, sensitive))
+    app.include_router(build_confusion_router(confusion))
     app.include_router(kit.health_router())
     app.state.kit = kit
     app.state.service = service
     return app
+
+
+def audit_settings(settings: IngestSettings) -> AuditSettings:
+    return AuditSettings(
+        top_k=settings.confusion_top_k,
+        min_score=settings.confusion_min_score,
+        min_target_popularity=settings.confusion_min_target_popularity,
+        min_downloads=settings.confusion_min_downloads,
+        new_account=timedelta(hours=settings.confusion_new_account_hours),
+        traffic_rows=settings.confusion_traffic_rows,
+        max_age=settings.confusion_max_age_seconds,
+    )

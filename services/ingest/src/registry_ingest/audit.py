@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from registry_common.db import database_errors
-from registry_ingest.tables import ArtifactRow, AuditRow
+from registry_ingest.tables import ArtifactRow, AuditRow, PopularityRow
 
 ACTIONS = frozenset({"CREATE", "UPDATE", "DOWNLOAD", "RATE", "AUDIT"})
 
@@ -20,6 +20,7 @@ ACTIONS = frozenset({"CREATE", "UPDATE", "DOWNLOAD", "RATE", "AUDIT"})
 class Actor:
     name: str
     is_admin: bool = False
+    created_at: datetime | None = None  # when the account was created
 
 
 class AuditTrail:
@@ -28,9 +29,17 @@ class AuditTrail:
         self._limit = limit
 
     async def record(self, row: ArtifactRow, action: str, actor: Actor | None) -> None:
+        """One entry; a DOWNLOAD also counts towards the artifact's popularity, in the same
+        transaction, so the counter is exactly the number of DOWNLOAD entries."""
         if action not in ACTIONS:
             raise ValueError(f"unknown audit action {action!r}")
         async with database_errors(), self._sessions.begin() as session:
+            if action == "DOWNLOAD":
+                await session.execute(
+                    update(PopularityRow)
+                    .where(PopularityRow.artifact_id == row.id)
+                    .values(downloads=PopularityRow.downloads + 1)
+                )
             session.add(
                 AuditRow(
                     artifact_id=row.id,
@@ -40,6 +49,7 @@ class AuditTrail:
                     user_name=actor.name if actor else "anonymous",
                     user_is_admin=actor.is_admin if actor else False,
                     at=datetime.now(UTC),
+                    user_created_at=actor.created_at if actor else None,
                 )
             )
 

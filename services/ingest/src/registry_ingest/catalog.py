@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from registry_common.db import database_errors
-from registry_ingest.tables import ArtifactHistoryRow, ArtifactRow
+from registry_ingest.tables import ArtifactHistoryRow, ArtifactRow, PopularityRow
 
 READY = "ready"
 PENDING = "pending"
@@ -44,6 +44,7 @@ class Catalog:
         try:
             async with database_errors(), self._sessions.begin() as session:
                 session.add(row)
+                session.add(PopularityRow(artifact_id=row.id, downloads=0, search_appearances=0))
         except IntegrityError as exc:
             raise DuplicateId(row.id) from exc
 
@@ -201,10 +202,14 @@ class Catalog:
             await session.execute(
                 delete(ArtifactHistoryRow).where(ArtifactHistoryRow.artifact_id == artifact_id)
             )
+            await session.execute(
+                delete(PopularityRow).where(PopularityRow.artifact_id == artifact_id)
+            )
 
     async def clear(self) -> None:
         async with database_errors(), self._sessions.begin() as session:
             await session.execute(delete(ArtifactHistoryRow))
+            await session.execute(delete(PopularityRow))
             await session.execute(delete(ArtifactRow))
 
 

@@ -169,3 +169,47 @@ class IngestSettings(BaseSettings):
             if candidate.exists():
                 return str(candidate.resolve())
         return str(checkout / NODE24_RELATIVE)
+
+    popularity_flush_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description=(
+            "How often the search-appearance counts summed in memory are added to the "
+            "database (one batched UPDATE); the confusion audit flushes before it reads."
+        ),
+    )
+    confusion_top_k: int = Field(
+        default=1000,
+        ge=1,
+        description="How many of the most popular artifacts the confusion audit compares against.",
+    )
+    confusion_min_score: float = Field(
+        default=0.5, ge=0, le=1, description="Lowest score the confusion audit lists."
+    )
+    confusion_min_target_popularity: float = Field(
+        default=5.0,
+        ge=0,
+        description=(
+            "Popularity (downloads + search appearances / 10) an artifact needs before the "
+            "audit treats it as worth imitating."
+        ),
+    )
+    confusion_min_downloads: int = Field(
+        default=10, ge=2, description="Downloads below which traffic is too little to judge."
+    )
+    confusion_new_account_hours: float = Field(
+        default=1.0,
+        gt=0,
+        description="An account this young at download time counts as new (bot-farm sign).",
+    )
+    confusion_max_age_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description=(
+            "How long a computed confusion report is served again (paging, concurrent "
+            "requests) before the next request recomputes it; 0 recomputes every time."
+        ),
+    )
+    confusion_traffic_rows: int = Field(
+        default=5000, ge=10, description="Newest downloads per artifact the traffic check reads."
+    )

@@ -17,6 +17,7 @@ from registry_ingest.audit import Actor, AuditTrail
 from registry_ingest.catalog import Catalog, NameQuery
 from registry_ingest.config import IngestSettings
 from registry_ingest.monitors import SensitiveModels
+from registry_ingest.popularity import Popularity
 from registry_ingest.search import compile_search
 from registry_ingest.storage import PARTS, part_key
 from registry_ingest.tables import ArtifactRow
@@ -80,8 +81,10 @@ class CatalogReader:
         blobs: BlobStore,
         bus: EventBus,
         audit: AuditTrail,
+        popularity: Popularity,
         sensitive: SensitiveModels | None = None,
     ) -> None:
+        self._popularity = popularity
         self._audit = audit
         self._sensitive = sensitive
         self._settings = settings
@@ -124,9 +127,14 @@ class CatalogReader:
                         break
             if len(batch) <= limit:
                 break
-        if len(items) > limit:
-            return Page(items[:limit], str(items[limit - 1].seq))
-        return Page(items, None)
+        page = (
+            Page(items[:limit], str(items[limit - 1].seq))
+            if len(items) > limit
+            else Page(items, None)
+        )
+        if all(q.name is not None for q in name_queries):  # a search, not a listing
+            self._popularity.appeared(r.id for r in page.items)
+        return page
 
     async def by_name(self, name: str) -> list[ArtifactRow]:
         if name == "*":
@@ -134,6 +142,7 @@ class CatalogReader:
         rows = await self._catalog.by_name(name, limit=self._settings.max_name_matches)
         if not rows:
             raise NotFound(f"No artifact is named {name!r}.")
+        self._popularity.appeared(r.id for r in rows)
         return rows
 
     async def regex(self, pattern: str) -> list[ArtifactRow]:
@@ -150,7 +159,9 @@ class CatalogReader:
             found.extend(await asyncio.to_thread(_matching_ids, batch, matches))
         if not found:
             raise NotFound(f"No artifact's name or README matches {pattern!r}.")
-        return await self._catalog.get_many(found[: self._settings.max_regex_results])
+        rows = await self._catalog.get_many(found[: self._settings.max_regex_results])
+        self._popularity.appeared(r.id for r in rows)
+        return rows
 
     async def audit(
         self, artifact_type: str, artifact_id: str, actor: Actor | None

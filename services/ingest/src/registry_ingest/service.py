@@ -36,6 +36,7 @@ from registry_ingest.config import IngestSettings
 from registry_ingest.gate import failing_metrics
 from registry_ingest.ids import new_artifact_id
 from registry_ingest.monitor_store import MonitorStore
+from registry_ingest.popularity import Popularity
 from registry_ingest.scanning.bundle import ScanLimits, WeightsScan, refusal, scan_files
 from registry_ingest.sources.fetcher import SourceFetcher
 from registry_ingest.sources.model import FetchedSource
@@ -78,8 +79,10 @@ class IngestService:
         fetcher: SourceFetcher,
         audit: AuditTrail,
         log: Any,
+        popularity: Popularity,
         monitors: MonitorStore | None = None,
     ) -> None:
+        self._popularity = popularity
         self._audit = audit
         self._monitors = monitors
         self._settings = settings
@@ -400,6 +403,7 @@ class IngestService:
 
     async def reset(self, requested_by: str | None) -> None:
         """Empty the catalog and its blobs, then tell the other services to clear theirs."""
+        self._popularity.forget()
         await self._catalog.clear()
         await self._audit.clear()
         if self._monitors is not None:

@@ -76,6 +76,22 @@ class AuditRow(Base):
     user_name: Mapped[str] = mapped_column(String(255))
     user_is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # When the acting account was created (the auth service says so with every call): a
+    # download by an account made minutes before is a bot-farm sign for the confusion audit.
+    user_created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class PopularityRow(Base):
+    """How often an artifact was downloaded and shown in search results (exact counters).
+
+    Downloads are counted in the transaction that writes the DOWNLOAD audit row; search
+    appearances are summed in memory and added in batches (`popularity.py`)."""
+
+    __tablename__ = "ingest_popularity"
+
+    artifact_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    downloads: Mapped[int] = mapped_column(BigInteger, default=0)
+    search_appearances: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class MonitorRow(Base):

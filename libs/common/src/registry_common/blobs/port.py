@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from typing import Protocol
+from urllib.parse import quote
 
 from registry_common.errors import NotFound
 
@@ -81,3 +82,15 @@ class BlobStore(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment` with an ASCII fallback name and the exact name per RFC 6266/5987: a
+    header value is latin-1, and artifact names may be any Unicode (a look-alike's Cyrillic)."""
+    fallback = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename
+    )
+    header = f'attachment; filename="{fallback}"'
+    if fallback != filename:
+        header += f"; filename*=UTF-8''{quote(filename, safe='')}"
+    return header

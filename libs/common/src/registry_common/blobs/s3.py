@@ -38,7 +38,6 @@ import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterator
 from contextlib import AsyncExitStack
 from typing import Any
-from urllib.parse import quote
 
 import aiohttp
 from botocore.exceptions import (
@@ -54,7 +53,7 @@ from opentelemetry.trace import TracerProvider
 
 from registry_common.aws import aws_client
 from registry_common.blobs.keys import is_reserved, validate_key, validate_prefix
-from registry_common.blobs.port import BlobInfo, BlobNotFound
+from registry_common.blobs.port import BlobInfo, BlobNotFound, content_disposition
 from registry_common.errors import BadRequest, ComponentUnavailable
 from registry_common.settings import RuntimeSettings
 
@@ -99,17 +98,6 @@ def _connection_reason(exc: BaseException) -> str:
     if isinstance(exc, NoCredentialsError | PartialCredentialsError):
         return "no storage credentials are configured"
     return f"storage connection failed ({type(exc).__name__})"
-
-
-def _content_disposition(filename: str) -> str:
-    """`attachment` with an ASCII fallback name and the exact name per RFC 6266/5987."""
-    fallback = "".join(
-        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename
-    )
-    header = f'attachment; filename="{fallback}"'
-    if fallback != filename:
-        header += f"; filename*=UTF-8''{quote(filename, safe='')}"
-    return header
 
 
 class _Reader:
@@ -567,7 +555,7 @@ class S3BlobStore:
                 Params={
                     "Bucket": self.bucket,
                     "Key": key,
-                    "ResponseContentDisposition": _content_disposition(name),
+                    "ResponseContentDisposition": content_disposition(name),
                 },
                 ExpiresIn=expires_in,
             )
