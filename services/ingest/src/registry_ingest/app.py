@@ -14,10 +14,7 @@ from registry_common.blobs import BlobStore, create_blob_store
 from registry_common.http import build_service_app
 from registry_common.limits import BodyLimits
 from registry_common.sandbox import (
-    Isolation,
-    SandboxOptions,
     SandboxRunner,
-    configured_sandbox,
 )
 from registry_common.service import ServiceKit
 from registry_ingest.api import build_confusion_router, build_router
@@ -41,20 +38,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def build_sandbox(settings: IngestSettings) -> SandboxRunner:
     """The wall download monitors run behind: the runner service when configured (AWS), else
     a local sandbox that hides the data directory and configuration."""
-    hidden = (str(settings.runtime.data_dir.resolve()), *settings.sandbox_hidden_paths)
-    return configured_sandbox(
-        settings.sandbox_url,
-        SandboxOptions(
-            isolation=(
-                "auto"
-                if settings.sandbox_isolation == "auto"
-                else Isolation(settings.sandbox_isolation)
-            ),
-            user=settings.sandbox_user,
-            hidden_paths=hidden,
-            allow_weak_isolation=settings.sandbox_allow_weak_isolation,
-        ),
-    )
+    return settings.sandbox_runner(settings.runtime.data_dir)
 
 
 def create_app(

@@ -8,13 +8,14 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from registry_common.sandbox.settings import SandboxSettings
 from registry_common.settings import RuntimeSettings
 
 # Where `make node24` installs Node.js 24 (npm's `node` package), relative to a checkout.
 NODE24_RELATIVE = Path(".tools/node24/node_modules/.bin/node")
 
 
-class IngestSettings(BaseSettings):
+class IngestSettings(SandboxSettings, BaseSettings):
     model_config = SettingsConfigDict(env_prefix="INGEST_", extra="ignore")
 
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
@@ -123,38 +124,6 @@ class IngestSettings(BaseSettings):
     )
     monitor_max_concurrent: int = Field(
         default=4, ge=1, description="Monitors run at once; further downloads wait their turn."
-    )
-    sandbox_isolation: Literal["auto", "bwrap+uid", "bwrap+userns", "unshare+uid", "uid"] = Field(
-        default="auto",
-        description=(
-            "The wall monitors run behind (docs/security/sandbox.md); auto: the strongest "
-            "this host provides."
-        ),
-    )
-    sandbox_user: str | None = Field(
-        default=None,
-        description=(
-            "The uid monitors run as when the service is root; unset: registry-sandbox if "
-            "that system user exists, else nobody."
-        ),
-    )
-    sandbox_allow_weak_isolation: bool = Field(
-        default=False,
-        description=(
-            "Run monitors with resource limits only when no wall is available (non-root "
-            "without bubblewrap). Only on a machine without secrets."
-        ),
-    )
-    sandbox_url: str | None = Field(
-        default=None,
-        description=(
-            "The sandbox runner service (python -m registry_common.sandbox) monitors run in, "
-            "instead of beside this service: set in AWS."
-        ),
-    )
-    sandbox_hidden_paths: list[str] = Field(
-        default_factory=list,
-        description="Paths monitors must never read besides REGISTRY_DATA_DIR (configuration).",
     )
 
     def node_binary(self) -> str:

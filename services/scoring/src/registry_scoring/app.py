@@ -13,10 +13,7 @@ from registry_common.blobs import BlobStore, create_blob_store
 from registry_common.http import build_service_app
 from registry_common.limits import BodyLimits
 from registry_common.sandbox import (
-    Isolation,
-    SandboxOptions,
     SandboxRunner,
-    configured_sandbox,
 )
 from registry_common.service import ServiceKit
 from registry_scoring.api import build_router
@@ -33,20 +30,7 @@ def build_sandbox(settings: ScoringSettings) -> SandboxRunner:
     """The wall card demos run behind: the runner service when one is configured (AWS), else
     a local sandbox that hides the data directory and configuration (the level is probed on
     the first run, not here)."""
-    hidden = (str(settings.runtime.data_dir.resolve()), *settings.sandbox_hidden_paths)
-    return configured_sandbox(
-        settings.sandbox_url,
-        SandboxOptions(
-            isolation=(
-                "auto"
-                if settings.sandbox_isolation == "auto"
-                else Isolation(settings.sandbox_isolation)
-            ),
-            user=settings.sandbox_user,
-            hidden_paths=hidden,
-            allow_weak_isolation=settings.sandbox_allow_weak_isolation,
-        ),
-    )
+    return settings.sandbox_runner(settings.runtime.data_dir)
 
 
 def create_app(
