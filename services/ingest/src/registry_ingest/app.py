@@ -19,11 +19,14 @@ from registry_common.sandbox import (
 from registry_common.service import ServiceKit
 from registry_ingest.api import build_confusion_router, build_router
 from registry_ingest.audit import AuditTrail
+from registry_ingest.bundle_index import BundleIndexes
 from registry_ingest.catalog import Catalog
 from registry_ingest.config import IngestSettings
 from registry_ingest.confusion.audit import ConfusionAudit
 from registry_ingest.confusion.scoring import AuditSettings
 from registry_ingest.handlers import build_handlers
+from registry_ingest.hub import HubRepos
+from registry_ingest.hub_api import build_hub_router
 from registry_ingest.monitor_api import build_monitor_router
 from registry_ingest.monitor_store import MonitorStore
 from registry_ingest.monitors import SensitiveModels
@@ -67,6 +70,7 @@ def create_app(
     audit = AuditTrail(kit.db)
     popularity = Popularity(kit.db, kit.log, settings.popularity_flush_seconds)
     monitors = MonitorStore(kit.db)
+    indexes = BundleIndexes(kit.db, store)
     service = IngestService(
         settings,
         catalog,
@@ -77,11 +81,13 @@ def create_app(
         kit.log,
         popularity,
         monitors=monitors,
+        indexes=indexes,
     )
     sensitive = SensitiveModels(
         settings, monitors, audit, store, sandbox or build_sandbox(settings), kit.log
     )
     reader = CatalogReader(settings, catalog, store, kit.bus, audit, popularity, sensitive)
+    hub = HubRepos(settings, catalog, store, indexes, reader)
     confusion = ConfusionAudit(popularity, audit_settings(settings), kit.log)
     for event_cls, handler in build_handlers(service).items():
         kit.subscribe(event_cls, handler)
@@ -111,6 +117,7 @@ def create_app(
     app.include_router(build_router(service, reader))
     app.include_router(build_monitor_router(reader, sensitive))
     app.include_router(build_confusion_router(confusion))
+    app.include_router(build_hub_router(hub))
     app.include_router(kit.health_router())
     app.state.kit = kit
     app.state.service = service

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from registry_common.blobs import BlobStore
+from registry_common.blobs import BlobInfo, BlobStore
 from registry_common.bus import EventBus
 from registry_common.errors import BadRequest, NotFound, PayloadTooLarge
 from registry_common.events import ArtifactDownloaded, ArtifactRef
@@ -192,26 +192,11 @@ class CatalogReader:
         actor: Actor | None,
         client: str | None,
     ) -> dict[str, Any]:
-        user = actor.name if actor else None
         if part not in PARTS:
             raise BadRequest(f"Unknown part {part!r}; choose one of {', '.join(PARTS)}.")
         row = await self.get(artifact_type, artifact_id)
         info = await self._blobs.stat(part_key(row.id, row.revision, part))
-        if self._sensitive is not None:
-            # Every download route asks here first: a sensitive model's monitor decides.
-            await self._sensitive.check_download(row, part, info, actor, client)
-        await self._audit.record(row, "DOWNLOAD", actor)
-        await self._bus.publish(
-            ArtifactDownloaded(
-                source="ingest",
-                artifact=ArtifactRef(id=row.id, name=row.name, type=row.type),  # type: ignore[arg-type]
-                user=user,
-                part=part,
-                bytes_served=info.size,
-                client=client,
-                trace_context=inject_trace_context(),
-            )
-        )
+        await self.admit_download(row, part, info, actor, client, bytes_served=info.size)
         suffix = "" if part == "full" else f"-{part}"
         return {
             "key": info.key,
@@ -220,6 +205,34 @@ class CatalogReader:
             "filename": f"{_safe_filename(row.name)}{suffix}.zip",
             "complete": bool(row.details.get("complete", True)),
         }
+
+    async def admit_download(
+        self,
+        row: ArtifactRow,
+        part: str,
+        blob: BlobInfo,
+        actor: Actor | None,
+        client: str | None,
+        *,
+        bytes_served: int,
+    ) -> None:
+        """The policy of every download route (the bundle route and the Hub-compatible
+        API): a sensitive model's monitor decides (given `blob`, the zip the download comes
+        from), then the DOWNLOAD audit entry and the ArtifactDownloaded event."""
+        if self._sensitive is not None:
+            await self._sensitive.check_download(row, part, blob, actor, client)
+        await self._audit.record(row, "DOWNLOAD", actor)
+        await self._bus.publish(
+            ArtifactDownloaded(
+                source="ingest",
+                artifact=ArtifactRef(id=row.id, name=row.name, type=row.type),  # type: ignore[arg-type]
+                user=actor.name if actor else None,
+                part=part,
+                bytes_served=bytes_served,
+                client=client,
+                trace_context=inject_trace_context(),
+            )
+        )
 
 
 def _matching_ids(

@@ -30,6 +30,7 @@ from registry_common.events import (
 )
 from registry_common.telemetry import inject_trace_context
 from registry_ingest.audit import Actor, AuditTrail
+from registry_ingest.bundle_index import BundleIndexes, IndexEntry, build_index, file_reader
 from registry_ingest.bundles import Bundle, build_bundle
 from registry_ingest.catalog import PENDING, READY, REJECTED, Catalog, DuplicateId
 from registry_ingest.config import IngestSettings
@@ -81,7 +82,9 @@ class IngestService:
         log: Any,
         popularity: Popularity,
         monitors: MonitorStore | None = None,
+        indexes: BundleIndexes | None = None,
     ) -> None:
+        self._indexes = indexes
         self._popularity = popularity
         self._audit = audit
         self._monitors = monitors
@@ -161,6 +164,7 @@ class IngestService:
             row = await self._store_new(
                 artifact_type, name, uploader, version, fetched, bundle, scan
             )
+            await self._save_index(row.id, row.revision, await _index_of(bundle))
         await self._audit.record(row, "CREATE", actor)
         self._log.info(
             "ingest.artifact.stored",
@@ -210,6 +214,12 @@ class IngestService:
                 await self._blobs.delete_prefix(artifact_prefix(artifact_id))
                 raise
         raise RegistryError("Could not allocate an artifact id; please retry.", 503)
+
+    async def _save_index(self, artifact_id: str, revision: int, entries: list[IndexEntry]) -> None:
+        """Where each file lies in the stored zip, for the Hub-compatible API (written now,
+        from the local zip, so the first request does not read the blob store's directory)."""
+        if self._indexes is not None:
+            await self._indexes.save(artifact_id, revision, entries)
 
     async def _scan_weights(self, fetched: FetchedSource) -> WeightsScan:
         """Scan the pickle-based files before anything is stored, so the refuse policy
@@ -319,6 +329,8 @@ class IngestService:
             )
             if decided and status == REJECTED:
                 await self._blobs.delete_prefix(artifact_prefix(row.id))
+                if self._indexes is not None:
+                    await self._indexes.forget(row.id)
             self._log.info(
                 "ingest.artifact.rated",
                 artifact_id=row.id,
@@ -357,6 +369,7 @@ class IngestService:
             fetched = await self._fetcher.fetch(ref, Path(tmp))
             scan = await self._scan_weights(fetched)
             bundle = await build_bundle(fetched, Path(tmp))
+            entries = await _index_of(bundle)
             await store_bundle(self._blobs, artifact_id, revision, bundle)
         now = utc_now()
         values = _content_columns(fetched, bundle, scan, None, now)
@@ -370,6 +383,7 @@ class IngestService:
             raise RegistryError(
                 "The artifact was updated by someone else meanwhile; read it and retry.", 409
             )
+        await self._save_index(artifact_id, revision, entries)
         updated = await self._visible(artifact_type, artifact_id)
         await self._audit.record(updated, "UPDATE", actor)
         await self._bus.publish(
@@ -391,6 +405,8 @@ class IngestService:
         await self._audit.forget(row.id)
         if self._monitors is not None:
             await self._monitors.forget(row.id)
+        if self._indexes is not None:
+            await self._indexes.forget(row.id)
         await self._blobs.delete_prefix(artifact_prefix(row.id))
         await self._bus.publish(
             ArtifactDeleted(
@@ -408,6 +424,8 @@ class IngestService:
         await self._audit.clear()
         if self._monitors is not None:
             await self._monitors.clear()
+        if self._indexes is not None:
+            await self._indexes.clear()
         removed = await self._blobs.delete_prefix("artifacts/")
         self._log.info("ingest.reset.applied", blobs_removed=removed)
         await self._bus.publish(
@@ -421,6 +439,13 @@ class IngestService:
         if row is None or row.type != artifact_type:
             raise NotFound(f"No {artifact_type} artifact has id {artifact_id!r}.")
         return row
+
+
+async def _index_of(bundle: Bundle) -> list[IndexEntry]:
+    full = bundle.paths["full"]
+    return await build_index(
+        file_reader(full), full.stat().st_size, bundle.manifest.get("files", [])
+    )
 
 
 def _given_name(name: str | None) -> str | None:

@@ -126,3 +126,16 @@ class DownloadHistoryRow(Base):
     duration: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     __table_args__ = (Index("ix_ingest_download_history_artifact_seq", "artifact_id", "seq"),)
+
+
+class BundleIndexRow(Base):
+    """Where each file of a revision's full bundle lies inside the zip (bundle_index.py), so
+    the Hub-compatible API serves one file as a byte range of the stored blob."""
+
+    __tablename__ = "ingest_bundle_index"
+
+    artifact_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    entries: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
