@@ -98,8 +98,11 @@ def test_model_info_tree_and_snapshot_download_match_the_source(
 ) -> None:
     api = HfApi(endpoint=_endpoint(registry), token=bert["token"])
     info = api.model_info(BERT, files_metadata=True)
-    assert info.id == BERT and info.sha is not None and len(info.sha) == 40
-    assert info.registry["artifact_id"] == bert["id"] and info.registry["vetted"] is True
+    assert info.id == BERT
+    assert info.sha is not None
+    assert len(info.sha) == 40
+    assert info.registry["artifact_id"] == bert["id"]
+    assert info.registry["vetted"] is True
     served = _served(fake_hub)
     assert sorted(s.rfilename for s in info.siblings or []) == sorted(served)
     by_name = api.model_info("bert-base-uncased")  # the registry's name works as well
@@ -119,7 +122,8 @@ def test_model_info_tree_and_snapshot_download_match_the_source(
         allow_patterns=["*.json", "*.txt"],
     )
     picked = _files_under(Path(some))
-    assert picked and set(picked) == {p for p in served if p.endswith((".json", ".txt"))}
+    assert picked
+    assert set(picked) == {p for p in served if p.endswith((".json", ".txt"))}
     assert all(picked[p] == served[p] for p in picked)
 
     everything = snapshot_download(
@@ -246,7 +250,8 @@ def test_downloads_resume_after_a_dropped_connection_and_from_a_partial_file(
         proxy.close()
     assert Path(path).read_bytes() == served[name]
     resumed = [r for r in proxy.requests if r.startswith(b"GET ")]
-    assert len(resumed) == 2 and b"range: bytes=768-" in resumed[1].lower()
+    assert len(resumed) == 2
+    assert b"range: bytes=768-" in resumed[1].lower()
 
     # A partial .incomplete file, continued from where it stopped (deflated member too).
     for name in ("model.safetensors", "vocab.txt"):
@@ -285,7 +290,8 @@ def test_resolve_headers_ranges_and_the_artifact_id_alias(
         for name in ("model.safetensors", "vocab.txt"):
             data = served[name]
             part = client.get(f"/{BERT}/resolve/main/{name}", headers={"Range": "bytes=10-99"})
-            assert part.status_code == 206 and part.content == data[10:100]
+            assert part.status_code == 206
+            assert part.content == data[10:100]
             assert part.headers["content-range"] == f"bytes 10-99/{len(data)}"
             tail = client.get(f"/{BERT}/resolve/main/{name}", headers={"Range": "bytes=-7"})
             assert tail.content == data[-7:]
@@ -372,4 +378,5 @@ def test_a_sensitive_models_hub_downloads_are_in_its_history(
         finally:
             admin.put(f"/artifacts/model/{bert['id']}/monitor", json={"sensitive": False})
     newest = history["items"][0]
-    assert newest["part"] == "file" and newest["verdict"] == "allowed"
+    assert newest["part"] == "file"
+    assert newest["verdict"] == "allowed"
