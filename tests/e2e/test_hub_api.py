@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
+import json
 import socket
 import threading
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -380,3 +383,83 @@ def test_a_sensitive_models_hub_downloads_are_in_its_history(
     newest = history["items"][0]
     assert newest["part"] == "file"
     assert newest["verdict"] == "allowed"
+
+
+def _tiny_bert_zip() -> bytes:
+    """A tiny model laid out like a Hub repository, with a real tokenizer.json."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+
+    tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "model", "was", "in"]
+    tokenizer = Tokenizer(models.WordPiece({t: i for i, t in enumerate(tokens)}, unk_token="[UNK]"))
+    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", 2), ("[SEP]", 3)],
+    )
+    special = {
+        "unk_token": "[UNK]",
+        "cls_token": "[CLS]",
+        "sep_token": "[SEP]",
+        "pad_token": "[PAD]",
+        "mask_token": "[MASK]",
+    }
+    config = {
+        "architectures": ["BertForMaskedLM"],
+        "model_type": "bert",
+        "vocab_size": len(tokens),
+        "hidden_size": 8,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "intermediate_size": 16,
+    }
+    files = {
+        "README.md": "---\nlicense: mit\n---\n# tiny-bert\n\nA two-layer toy.\n",
+        "config.json": json.dumps(config),
+        "tokenizer.json": tokenizer.to_str(),
+        "tokenizer_config.json": json.dumps(
+            {"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": 32, **special}
+        ),
+        "vocab.txt": "\n".join(tokens) + "\n",
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+def test_transformers_loads_a_config_and_tokenizer_from_the_registry(
+    registry: RunningRegistry,
+    bert: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """transformers (CPU, without torch) resolves every file through huggingface_hub, which
+    takes its endpoint from the constants HF_ENDPOINT set at import: patched here."""
+    transformers = pytest.importorskip("transformers")
+    with registry.admin() as admin:
+        made = admin.post(
+            "/artifact/model/upload",
+            files={"file": ("tiny-bert.zip", _tiny_bert_zip(), "application/zip")},
+            data={"name": "tiny-bert"},
+        )
+        assert made.status_code == 201, made.text
+    endpoint = _endpoint(registry)
+    monkeypatch.setattr(constants, "ENDPOINT", endpoint)
+    monkeypatch.setattr(
+        constants,
+        "HUGGINGFACE_CO_URL_TEMPLATE",
+        endpoint + "/{repo_id}/resolve/{revision}/{filename}",
+    )
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "tf-cache"))
+    config = transformers.AutoConfig.from_pretrained(
+        "tiny-bert", token=bert["token"], cache_dir=tmp_path / "tf-cache"
+    )
+    assert config.model_type == "bert"
+    assert config.hidden_size == 8
+    tokenizer = transformers.AutoTokenizer.from_pretrained(
+        "tiny-bert", token=bert["token"], cache_dir=tmp_path / "tf-cache"
+    )
+    assert tokenizer("The model was in", add_special_tokens=True)["input_ids"] == [2, 5, 6, 7, 8, 3]
