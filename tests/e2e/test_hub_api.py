@@ -35,6 +35,7 @@ from huggingface_hub.errors import (
 )
 from huggingface_hub.file_download import http_get
 
+from registry_ingest.config import NODE24_RELATIVE
 from tests.fakes.hub import FakeHub
 from tests.harness.registry import RunningRegistry, free_port
 from tests.harness.topology import Setup, Topology, topology
@@ -50,6 +51,7 @@ CATALOG = Setup(
 BERT = "google-bert/bert-base-uncased"
 BERT_URL = f"https://huggingface.co/{BERT}"
 PASSWORD = "Hub-Client-Password-1"
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -360,29 +362,43 @@ def test_what_a_caller_may_not_see_gets_the_hubs_errors(
         hf_hub_download(BERT, "config.json", endpoint=endpoint, token=token, cache_dir=tmp_path)
 
 
-def test_a_sensitive_models_hub_downloads_are_in_its_history(
+REFUSE = r"""
+console.log(`download of ${process.argv[2]} by ${process.argv[4]} is not approved`);
+process.exit(7);
+"""
+
+
+def test_a_sensitive_models_monitor_and_history_cover_hub_downloads(
     registry: RunningRegistry, bert: dict[str, str], fake_hub: FakeHub, tmp_path: Path
 ) -> None:
+    endpoint, token = _endpoint(registry), bert["token"]
+    monitor = f"/artifacts/model/{bert['id']}/monitor"
     with registry.admin() as admin:
-        marked = admin.put(
-            f"/artifacts/model/{bert['id']}/monitor", json={"sensitive": True, "program": None}
-        )
-        assert marked.status_code == 200, marked.text
+        assert admin.put(monitor, json={"sensitive": True, "program": None}).status_code == 200
         try:
             path = hf_hub_download(
-                BERT,
-                "tokenizer_config.json",
-                endpoint=_endpoint(registry),
-                token=bert["token"],
-                cache_dir=tmp_path,
+                BERT, "tokenizer_config.json", endpoint=endpoint, token=token, cache_dir=tmp_path
             )
             assert Path(path).read_bytes() == _served(fake_hub)["tokenizer_config.json"]
-            history = admin.get(f"/artifacts/model/{bert['id']}/downloads").json()
+            recorded = admin.get(f"/artifacts/model/{bert['id']}/downloads").json()["items"][0]
+            assert recorded["part"] == "file"
+            assert recorded["verdict"] == "allowed"
+            assert recorded["monitored"] is False
+            if not (REPO_ROOT / NODE24_RELATIVE).exists():
+                pytest.skip("the refusing monitor needs Node.js 24: run `make node24`")
+            assert (
+                admin.put(monitor, json={"sensitive": True, "program": REFUSE}).status_code == 200
+            )
+            with pytest.raises(GatedRepoError) as refused:
+                hf_hub_download(
+                    BERT, "config.json", endpoint=endpoint, token=token, cache_dir=tmp_path / "x"
+                )
+            assert "is not approved" in str(refused.value)
+            newest = admin.get(f"/artifacts/model/{bert['id']}/downloads").json()["items"][0]
+            assert newest["verdict"] == "refused"
+            assert newest["exit_code"] == 7
         finally:
-            admin.put(f"/artifacts/model/{bert['id']}/monitor", json={"sensitive": False})
-    newest = history["items"][0]
-    assert newest["part"] == "file"
-    assert newest["verdict"] == "allowed"
+            admin.put(monitor, json={"sensitive": False, "program": None})
 
 
 def _tiny_bert_zip() -> bytes:
