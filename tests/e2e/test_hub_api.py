@@ -118,6 +118,10 @@ def test_model_info_tree_and_snapshot_download_match_the_source(
     assert weights.lfs is not None
     assert weights.lfs.sha256 == hashlib.sha256(served["model.safetensors"]).hexdigest()
     assert tree["config.json"].lfs is None
+    onnx = sorted(p for p in served if p.startswith("onnx/"))
+    assert [f.path for f in api.list_repo_tree(BERT, path_in_repo="onnx")] == onnx
+    found = {f.path: type(f).__name__ for f in api.get_paths_info(BERT, ["config.json", "onnx"])}
+    assert found == {"config.json": "RepoFile", "onnx": "RepoFolder"}
 
     some = snapshot_download(
         BERT,
