@@ -6,7 +6,7 @@ reports its backlog."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -110,6 +110,13 @@ def relay_for(outbox: Outbox, bus: SwitchableBus, **options: float) -> OutboxRel
     )
 
 
+async def until(condition: Callable[[], Awaitable[bool]], timeout: float) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await condition():
+        assert asyncio.get_running_loop().time() < deadline, "the condition never held"
+        await asyncio.sleep(0.01)
+
+
 async def commit(outbox: Outbox, *ids: str) -> None:
     async with ThingsUnitOfWork(outbox.sessions, outbox) as uow:
         for id_ in ids:
@@ -123,11 +130,15 @@ async def test_rows_and_events_commit_together_or_not_at_all(
 ) -> None:
     outbox = Outbox(session_factory(engine), SERVICE)
     await commit(outbox, "a", "b")
-    with pytest.raises(RuntimeError):
+
+    async def failing_use_case() -> None:
         async with ThingsUnitOfWork(outbox.sessions, outbox) as uow:
             await uow.things.add("c")
             uow.record(deleted("c"))
             raise RuntimeError("the use case failed before its commit")
+
+    with pytest.raises(RuntimeError):
+        await failing_use_case()
     async with ThingsUnitOfWork(outbox.sessions, outbox) as uow:
         await uow.things.add("d")
         uow.record(deleted("d"))
@@ -179,10 +190,12 @@ async def test_running_relay_retries_while_down_and_is_woken_by_commits(
     relay = relay_for(outbox, bus, poll_seconds=60)
     async with relay.running():
         await asyncio.sleep(0.05)
-        started = asyncio.get_running_loop().time()
         await commit(outbox, "fast")
-        while not bus.received and asyncio.get_running_loop().time() - started < 5:
-            await asyncio.sleep(0.01)
+
+        async def received() -> bool:
+            return bool(bus.received)
+
+        await until(received, timeout=20)
         assert await bus.settle() == ["fast"]
 
         bus.down = True
@@ -190,9 +203,11 @@ async def test_running_relay_retries_while_down_and_is_woken_by_commits(
         await asyncio.sleep(0.3)  # several failed attempts (backoff 0.05 .. 0.2 s)
         assert (await outbox.backlog()).unsent == 1
         bus.down = False
-        deadline = asyncio.get_running_loop().time() + 5
-        while (await outbox.backlog()).unsent and asyncio.get_running_loop().time() < deadline:
-            await asyncio.sleep(0.05)
+
+        async def all_sent() -> bool:
+            return (await outbox.backlog()).unsent == 0
+
+        await until(all_sent, timeout=20)
     assert await bus.settle() == ["fast", "during-outage"]
 
 

@@ -103,7 +103,7 @@ async def outbox_health(client: httpx.AsyncClient) -> dict[str, Any]:
     return entry
 
 
-async def eventually(condition: Any, timeout: float = 10) -> None:
+async def eventually(condition: Any, timeout: float = 20) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not await condition():
         assert asyncio.get_running_loop().time() < deadline, "timed out"
