@@ -23,22 +23,29 @@ from registry_common.consumed import ConsumerLedger
 from registry_common.db import check_database, create_engine, run_migrations, session_factory
 from registry_common.errors import RegistryError
 from registry_common.instrumentation import instrument_engine
+from registry_common.outbox import Outbox, OutboxRelay, check_backlog
 from registry_common.settings import RuntimeSettings
 from registry_common.telemetry import get_logger, service_tracer_provider
 
-HealthCheck = Callable[[], Awaitable[None]]
+HealthCheck = Callable[[], Awaitable[Any]]
 
 
 async def check_components(service: str, checks: Mapping[str, HealthCheck]) -> dict[str, Any]:
     """A service's `/internal/health` body: every check run, a failing one naming itself
-    and why, and "degraded" overall when any failed."""
-    components: dict[str, dict[str, str]] = {}
+    and why, and "degraded" overall when any failed. A check that returns a dict (the
+    outbox's backlog) adds it to its component's entry."""
+    components: dict[str, dict[str, Any]] = {}
     for component, check in checks.items():
         try:
-            await check()
-            components[component] = {"status": "ok"}
+            result = await check()
+            extra = result if isinstance(result, dict) else {}
+            components[component] = {"status": "ok", **extra}
         except RegistryError as exc:
-            components[component] = {"status": "critical", "detail": exc.message}
+            components[component] = {
+                "status": "critical",
+                "detail": exc.message,
+                **{k: v for k, v in exc.details.items() if k not in ("status", "detail")},
+            }
         except Exception as exc:  # a check must report, never crash the report
             components[component] = {"status": "critical", "detail": type(exc).__name__}
     overall = "ok" if all(c["status"] == "ok" for c in components.values()) else "degraded"
@@ -57,6 +64,7 @@ class ServiceKit:
     sessions: async_sessionmaker[AsyncSession] | None = None
     checks: dict[str, HealthCheck] = field(default_factory=dict)
     _ledger: ConsumerLedger | None = field(default=None, repr=False)
+    _outbox: Outbox | None = field(default=None, repr=False)
 
     @classmethod
     def build(
@@ -98,6 +106,27 @@ class ServiceKit:
             self._ledger = ConsumerLedger(self.db, self.name)
         return self._ledger
 
+    @property
+    def outbox(self) -> Outbox:
+        """This service's transactional outbox (its migrations must create the table:
+        `registry_common.outbox.create_table`). Using it makes `running()` relay it and
+        the health report show its backlog."""
+        if self._outbox is None:
+            outbox = Outbox(self.db, self.name)
+            stuck_after = self.runtime.outbox_stuck_seconds
+            self.checks["event outbox"] = lambda: check_backlog(outbox, stuck_after)
+            self._outbox = outbox
+        return self._outbox
+
+    def relay(self) -> OutboxRelay:
+        return OutboxRelay(
+            self.outbox,
+            self.bus,
+            self.log,
+            poll_seconds=self.runtime.outbox_poll_seconds,
+            max_backoff=self.runtime.outbox_max_backoff_seconds,
+        )
+
     def subscribe(self, event_cls: type[E], handler: Handler[E]) -> None:
         """Subscribe this service's consumer to `event_cls`; an event it already handled
         (by `event_id`, remembered in its database) is acknowledged without running
@@ -118,7 +147,13 @@ class ServiceKit:
             await self.bus.start()
         self.log.info(f"{self.name}.started", owns_bus=self.owns_bus)
         try:
-            yield
+            if self._outbox is None:
+                yield
+            else:
+                # Started after the bus, stopped before it: what the relay claimed but
+                # could not send stays in the table for the next start.
+                async with self.relay().running():
+                    yield
         finally:
             if self.owns_bus:
                 await self.bus.stop()

@@ -104,6 +104,28 @@ class RuntimeSettings(BaseSettings):
             "while the body streams in: larger bodies get 413 before they are parsed."
         ),
     )
+    outbox_poll_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description=(
+            "How often a service's outbox relay looks for unsent events without being woken "
+            "(it is woken at once by every commit that recorded events; the poll finds rows "
+            "a crash or another replica left)."
+        ),
+    )
+    outbox_max_backoff_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="Longest wait between publish attempts while the event bus is down.",
+    )
+    outbox_stuck_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description=(
+            "The service's health turns the `event outbox` component critical when its "
+            "oldest unsent event is older than this."
+        ),
+    )
     internal_token: str | None = Field(
         default=None,
         description=(

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from registry_common.blobs import BlobStore, create_blob_store
+from registry_common.blobs.sweeper import OrphanSweeper
 from registry_common.http import build_service_app
 from registry_common.limits import BodyLimits
 from registry_common.sandbox import (
@@ -34,6 +35,8 @@ from registry_ingest.popularity import Popularity
 from registry_ingest.reads import CatalogReader
 from registry_ingest.service import IngestService
 from registry_ingest.sources.fetcher import SourceFetcher
+from registry_ingest.storage import referenced_keys
+from registry_ingest.uow import unit_of_work_factory
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -75,13 +78,19 @@ def create_app(
         settings,
         catalog,
         store,
-        kit.bus,
+        unit_of_work_factory(kit.db, kit.outbox),
         source_fetcher,
-        audit,
         kit.log,
         popularity,
-        monitors=monitors,
         indexes=indexes,
+    )
+    sweeper = OrphanSweeper(
+        store,
+        "artifacts/",
+        lambda keys: referenced_keys(catalog, keys),
+        kit.log,
+        grace_seconds=settings.orphan_grace_seconds,
+        interval_seconds=settings.orphan_sweep_interval_seconds,
     )
     sensitive = SensitiveModels(
         settings, monitors, audit, store, sandbox or build_sandbox(settings), kit.log
@@ -97,7 +106,7 @@ def create_app(
         async with kit.running(MIGRATIONS):
             await store.start()
             try:
-                async with popularity.flushing():
+                async with popularity.flushing(), sweeper.running():
                     yield
             finally:
                 await store.close()
@@ -121,6 +130,7 @@ def create_app(
     app.include_router(kit.health_router())
     app.state.kit = kit
     app.state.service = service
+    app.state.sweeper = sweeper
     return app
 
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from registry_common.db import database_errors
+from registry_common.uow import Sessions
 from registry_ingest.tables import ArtifactRow, AuditRow, PopularityRow
 
 ACTIONS = frozenset({"CREATE", "UPDATE", "DOWNLOAD", "RATE", "AUDIT"})
@@ -24,7 +24,7 @@ class Actor:
 
 
 class AuditTrail:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], limit: int = 10_000) -> None:
+    def __init__(self, sessions: Sessions, limit: int = 10_000) -> None:
         self._sessions = sessions
         self._limit = limit
 

@@ -6,17 +6,17 @@ Only `ready` artifacts are visible to queries; `pending` ones wait for their rat
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from registry_common.db import database_errors
+from registry_common.uow import Sessions
 from registry_ingest.tables import ArtifactHistoryRow, ArtifactRow, PopularityRow
 
 READY = "ready"
@@ -37,7 +37,7 @@ class DuplicateId(Exception):
 
 
 class Catalog:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: Sessions) -> None:
         self._sessions = sessions
 
     async def insert(self, row: ArtifactRow) -> None:
@@ -173,8 +173,7 @@ class Catalog:
                 .values({**values, "revision": current.revision + 1, "updated_at": now})
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
-                await session.rollback()
-                return False
+                return False  # nothing was written; the caller's transaction decides
             session.add(
                 ArtifactHistoryRow(
                     artifact_id=current.id,
@@ -186,6 +185,16 @@ class Catalog:
                 )
             )
         return True
+
+    async def revisions_of(self, artifact_ids: Collection[str]) -> dict[str, int]:
+        """The current revision of each of `artifact_ids` that has a row (any status)."""
+        if not artifact_ids:
+            return {}
+        statement = select(ArtifactRow.id, ArtifactRow.revision).where(
+            ArtifactRow.id.in_(sorted(artifact_ids))
+        )
+        async with database_errors(), self._sessions() as session:
+            return {id_: revision for id_, revision in (await session.execute(statement)).all()}
 
     async def history(self, artifact_id: str) -> list[ArtifactHistoryRow]:
         statement = (

@@ -139,6 +139,23 @@ class IngestSettings(SandboxSettings, BaseSettings):
                 return str(candidate.resolve())
         return str(checkout / NODE24_RELATIVE)
 
+    orphan_sweep_interval_seconds: float = Field(
+        default=900.0,
+        gt=0,
+        description=(
+            "How often the orphan-blob sweeper deletes blobs no committed catalog row "
+            "references (left by a crash between storing a bundle and committing its row, "
+            "or by a failed removal after a delete)."
+        ),
+    )
+    orphan_grace_seconds: float = Field(
+        default=3600.0,
+        ge=0,
+        description=(
+            "An unreferenced blob younger than this is kept: its upload may still be about "
+            "to commit. Longer than the slowest bundle write."
+        ),
+    )
     popularity_flush_seconds: float = Field(
         default=2.0,
         gt=0,

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from registry_common.db import database_errors
+from registry_common.uow import Sessions
 from registry_ingest.tables import DownloadHistoryRow, MonitorRow
 
 VERDICTS = ("allowed", "refused", "failed", "timed_out")
@@ -34,7 +34,7 @@ class Attempt:
 
 
 class MonitorStore:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: Sessions) -> None:
         self._sessions = sessions
 
     async def get(self, artifact_id: str) -> MonitorRow | None:

@@ -1,9 +1,15 @@
 """Ingest write use cases: register (URL or zip), update, delete, reset, and the rating's
 outcome. Reads are in `reads.py`.
 
-The ingest flow: fetch the source, build the bundle, store its parts, record the artifact,
-publish ArtifactUploaded, then (models only) wait, bounded, for ArtifactScored: 201 when
+The ingest flow: fetch the source, build the bundle, store its parts, then in one unit of
+work record the artifact, its audit entry and ArtifactUploaded (published by the outbox
+relay after the commit), then (models only) wait, bounded, for ArtifactScored: 201 when
 admitted, 424 when the gate refuses it, 202 when the rating is still running.
+
+Write order, so that no failure leaves a visible artifact without its blobs or an event
+for a change that did not commit: blobs first (unreferenced until the row commits; a crash
+leaves them to the orphan-blob sweeper), then rows + events in one transaction, then blob
+removals after a commit that deleted rows (a failure there is also the sweeper's).
 """
 
 from __future__ import annotations
@@ -18,7 +24,6 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from registry_common.blobs import BlobStore
-from registry_common.bus import EventBus
 from registry_common.errors import BadRequest, NotFound, RegistryError
 from registry_common.events import (
     ArtifactDeleted,
@@ -29,14 +34,13 @@ from registry_common.events import (
     RegistryReset,
 )
 from registry_common.telemetry import inject_trace_context
-from registry_ingest.audit import Actor, AuditTrail
+from registry_ingest.audit import Actor
 from registry_ingest.bundle_index import BundleIndexes, IndexEntry, build_index, file_reader
 from registry_ingest.bundles import Bundle, build_bundle
 from registry_ingest.catalog import PENDING, READY, REJECTED, Catalog, DuplicateId
 from registry_ingest.config import IngestSettings
 from registry_ingest.gate import failing_metrics
 from registry_ingest.ids import new_artifact_id
-from registry_ingest.monitor_store import MonitorStore
 from registry_ingest.popularity import Popularity
 from registry_ingest.scanning.bundle import ScanLimits, WeightsScan, refusal, scan_files
 from registry_ingest.sources.fetcher import SourceFetcher
@@ -45,6 +49,7 @@ from registry_ingest.sources.upload import UploadLimits
 from registry_ingest.sources.urls import parse_source_url
 from registry_ingest.storage import artifact_prefix, revision_prefix, store_bundle
 from registry_ingest.tables import ArtifactRow
+from registry_ingest.uow import UnitOfWorkFactory
 
 Fetch = Callable[[Path], Awaitable[FetchedSource]]
 _MAX_EVENT_FIELD = 64_000  # bytes of card/config carried inside an event (SNS limit: 256 KB)
@@ -71,27 +76,26 @@ def _bounded(value: Any) -> Any:
 
 
 class IngestService:
+    """The write use cases. `catalog` answers reads; every write goes through a unit of
+    work from `uow` (rows and their events in one transaction)."""
+
     def __init__(
         self,
         settings: IngestSettings,
         catalog: Catalog,
         blobs: BlobStore,
-        bus: EventBus,
+        uow: UnitOfWorkFactory,
         fetcher: SourceFetcher,
-        audit: AuditTrail,
         log: Any,
         popularity: Popularity,
-        monitors: MonitorStore | None = None,
         indexes: BundleIndexes | None = None,
     ) -> None:
         self._indexes = indexes
         self._popularity = popularity
-        self._audit = audit
-        self._monitors = monitors
         self._settings = settings
         self._catalog = catalog
         self._blobs = blobs
-        self._bus = bus
+        self._uow = uow
         self._fetcher = fetcher
         self._log = log
         self._waiters: dict[str, asyncio.Event] = {}
@@ -160,12 +164,8 @@ class IngestService:
             fetched = await fetch(Path(tmp))
             scan = await self._scan_weights(fetched)
             bundle = await build_bundle(fetched, Path(tmp))
-            uploader = actor.name if actor else None
-            row = await self._store_new(
-                artifact_type, name, uploader, version, fetched, bundle, scan
-            )
+            row = await self._store_new(artifact_type, name, actor, version, fetched, bundle, scan)
             await self._save_index(row.id, row.revision, await _index_of(bundle))
-        await self._audit.record(row, "CREATE", actor)
         self._log.info(
             "ingest.artifact.stored",
             artifact_id=row.id,
@@ -174,7 +174,6 @@ class IngestService:
             status=row.status,
             bytes=row.bundle_bytes,
         )
-        await self._announce_upload(row, fetched)
         if row.status == READY:
             return Outcome(201, row)
         return await self._await_rating(row)
@@ -183,12 +182,14 @@ class IngestService:
         self,
         artifact_type: str,
         name: str,
-        uploader: str | None,
+        actor: Actor | None,
         version: str | None,
         fetched: FetchedSource,
         bundle: Bundle,
         scan: WeightsScan,
     ) -> ArtifactRow:
+        """Store the bundle, then the row, its audit entry and ArtifactUploaded at once."""
+        uploader = actor.name if actor else None
         now = utc_now()
         # Only models are rated before they become visible; datasets and code at once.
         status = PENDING if artifact_type == "model" else READY
@@ -206,12 +207,16 @@ class IngestService:
                 **_content_columns(fetched, bundle, scan, version, now),
             )
             try:
-                await self._catalog.insert(row)
+                async with self._uow() as uow:
+                    await uow.catalog.insert(row)
+                    await uow.audit.record(row, "CREATE", actor)
+                    uow.record(_uploaded(row, fetched))
+                    await uow.commit()
                 return row
             except DuplicateId:
-                await self._blobs.delete_prefix(artifact_prefix(artifact_id))
+                await self._discard_blobs(artifact_prefix(artifact_id))
             except BaseException:
-                await self._blobs.delete_prefix(artifact_prefix(artifact_id))
+                await self._discard_blobs(artifact_prefix(artifact_id))
                 raise
         raise RegistryError("Could not allocate an artifact id; please retry.", 503)
 
@@ -241,24 +246,15 @@ class IngestService:
             raise refusal(scan)
         return scan
 
-    async def _announce_upload(self, row: ArtifactRow, fetched: FetchedSource) -> None:
-        """Publish after commit; if the bus is down, undo the artifact so nothing is lost
-        silently (the client gets a 503 naming the bus and can retry)."""
-        event = ArtifactUploaded(
-            source="ingest",
-            artifact=ArtifactRef(id=row.id, name=row.name, type=row.type),  # type: ignore[arg-type]
-            source_url=row.source_url,
-            uploader=row.uploader,
-            metadata=_event_metadata(row, fetched),
-            trace_context=inject_trace_context(),
-        )
+    async def _discard_blobs(self, prefix: str) -> None:
+        """Remove blobs no committed row references; if the store fails too, the orphan
+        sweeper removes them later (the original error is the one to report)."""
         try:
-            await self._bus.publish(event)
-        except BaseException:
-            await self._catalog.remove(row.id)
-            await self._audit.forget(row.id)
-            await self._blobs.delete_prefix(artifact_prefix(row.id))
-            raise
+            await self._blobs.delete_prefix(prefix)
+        except Exception as exc:
+            self._log.warning(
+                "ingest.blobs.left_for_sweeper", prefix=prefix, error=type(exc).__name__
+            )
 
     async def _await_rating(self, row: ArtifactRow) -> Outcome:
         """Wait for the rating: an in-process signal, with the database as the fallback (in
@@ -275,8 +271,10 @@ class IngestService:
                 if status == REJECTED or status is None:
                     # Read it once more for the rating that refused it, then drop the tombstone.
                     refused = await self._catalog.get(row.id, visible_only=False)
-                    await self._catalog.remove(row.id)
-                    await self._audit.forget(row.id)
+                    async with self._uow() as uow:
+                        await uow.catalog.remove(row.id)
+                        await uow.audit.forget(row.id)
+                        await uow.commit()
                     return Outcome(424, refused or row)
                 remaining = deadline - loop.time()
                 if remaining <= 0:
@@ -374,65 +372,75 @@ class IngestService:
         now = utc_now()
         values = _content_columns(fetched, bundle, scan, None, now)
         try:
-            replaced = await self._catalog.replace_revision(current, values, by=by, now=now)
+            async with self._uow() as uow:
+                if not await uow.catalog.replace_revision(current, values, by=by, now=now):
+                    raise RegistryError(
+                        "The artifact was updated by someone else meanwhile; read it and retry.",
+                        409,
+                    )
+                updated = await uow.catalog.get(artifact_id)
+                if updated is None:  # the conditional UPDATE above just wrote it
+                    raise RegistryError(f"Artifact {artifact_id} vanished during its update.")
+                await uow.audit.record(updated, "UPDATE", actor)
+                uow.record(
+                    ArtifactUpdated(
+                        source="ingest",
+                        artifact=_ref(updated),
+                        source_url=updated.source_url,
+                        uploader=by,
+                        metadata=_event_metadata(updated, fetched),
+                        trace_context=inject_trace_context(),
+                    )
+                )
+                await uow.commit()
         except BaseException:
-            await self._blobs.delete_prefix(revision_prefix(artifact_id, revision))
+            await self._discard_blobs(revision_prefix(artifact_id, revision))
             raise
-        if not replaced:
-            await self._blobs.delete_prefix(revision_prefix(artifact_id, revision))
-            raise RegistryError(
-                "The artifact was updated by someone else meanwhile; read it and retry.", 409
-            )
         await self._save_index(artifact_id, revision, entries)
-        updated = await self._visible(artifact_type, artifact_id)
-        await self._audit.record(updated, "UPDATE", actor)
-        await self._bus.publish(
-            ArtifactUpdated(
-                source="ingest",
-                artifact=ArtifactRef(id=updated.id, name=updated.name, type=updated.type),  # type: ignore[arg-type]
-                source_url=updated.source_url,
-                uploader=by,
-                metadata=_event_metadata(updated, fetched),
-                trace_context=inject_trace_context(),
-            )
-        )
         self._log.info("ingest.artifact.updated", artifact_id=artifact_id, revision=revision)
         return Outcome(200, updated)
 
     async def delete(self, artifact_type: str, artifact_id: str) -> None:
-        row = await self._visible(artifact_type, artifact_id)
-        await self._catalog.remove(row.id)
-        await self._audit.forget(row.id)
-        if self._monitors is not None:
-            await self._monitors.forget(row.id)
-        if self._indexes is not None:
-            await self._indexes.forget(row.id)
-        await self._blobs.delete_prefix(artifact_prefix(row.id))
-        await self._bus.publish(
-            ArtifactDeleted(
-                source="ingest",
-                artifact=ArtifactRef(id=row.id, name=row.name, type=row.type),  # type: ignore[arg-type]
-                trace_context=inject_trace_context(),
+        """Catalog, audit, monitor rows and ArtifactDeleted in one transaction; the blobs
+        after the commit (a failure there leaves them to the orphan sweeper)."""
+        async with self._uow() as uow:
+            row = await uow.catalog.get(artifact_id)
+            if row is None or row.type != artifact_type:
+                raise NotFound(f"No {artifact_type} artifact has id {artifact_id!r}.")
+            await uow.catalog.remove(row.id)
+            await uow.audit.forget(row.id)
+            await uow.monitors.forget(row.id)
+            uow.record(
+                ArtifactDeleted(
+                    source="ingest", artifact=_ref(row), trace_context=inject_trace_context()
+                )
             )
-        )
+            await uow.commit()
+        if self._indexes is not None:  # derived data: rebuilt on demand, so after the commit
+            await self._indexes.forget(row.id)
+        await self._discard_blobs(artifact_prefix(row.id))
         self._log.info("ingest.artifact.deleted", artifact_id=row.id)
 
     async def reset(self, requested_by: str | None) -> None:
-        """Empty the catalog and its blobs, then tell the other services to clear theirs."""
+        """Empty the catalog and tell the other services to clear theirs (one transaction),
+        then remove the blobs."""
         self._popularity.forget()
-        await self._catalog.clear()
-        await self._audit.clear()
-        if self._monitors is not None:
-            await self._monitors.clear()
+        async with self._uow() as uow:
+            await uow.catalog.clear()
+            await uow.audit.clear()
+            await uow.monitors.clear()
+            uow.record(
+                RegistryReset(
+                    source="ingest",
+                    requested_by=requested_by,
+                    trace_context=inject_trace_context(),
+                )
+            )
+            await uow.commit()
         if self._indexes is not None:
             await self._indexes.clear()
         removed = await self._blobs.delete_prefix("artifacts/")
         self._log.info("ingest.reset.applied", blobs_removed=removed)
-        await self._bus.publish(
-            RegistryReset(
-                source="ingest", requested_by=requested_by, trace_context=inject_trace_context()
-            )
-        )
 
     async def _visible(self, artifact_type: str, artifact_id: str) -> ArtifactRow:
         row = await self._catalog.get(artifact_id)
@@ -445,6 +453,21 @@ async def _index_of(bundle: Bundle) -> list[IndexEntry]:
     full = bundle.paths["full"]
     return await build_index(
         file_reader(full), full.stat().st_size, bundle.manifest.get("files", [])
+    )
+
+
+def _ref(row: ArtifactRow) -> ArtifactRef:
+    return ArtifactRef(id=row.id, name=row.name, type=row.type)  # type: ignore[arg-type]
+
+
+def _uploaded(row: ArtifactRow, fetched: FetchedSource) -> ArtifactUploaded:
+    return ArtifactUploaded(
+        source="ingest",
+        artifact=_ref(row),
+        source_url=row.source_url,
+        uploader=row.uploader,
+        metadata=_event_metadata(row, fetched),
+        trace_context=inject_trace_context(),
     )
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from pathlib import Path
 
 from registry_common.blobs import BlobInfo, BlobStore
 from registry_ingest.bundles import Bundle
+from registry_ingest.catalog import Catalog
 
 PARTS = ("full", "weights", "config", "card")
 _CHUNK = 1024 * 1024
@@ -23,6 +24,17 @@ def part_key(artifact_id: str, revision: int, part: str) -> str:
 
 def revision_prefix(artifact_id: str, revision: int) -> str:
     return f"{artifact_prefix(artifact_id)}r{revision}/"
+
+
+def parse_key(key: str) -> tuple[str, int] | None:
+    """(artifact id, revision) of a key under `artifacts/`, None for any other key."""
+    parts = key.split("/")
+    if len(parts) < 4 or parts[0] != "artifacts" or not parts[2].startswith("r"):
+        return None
+    try:
+        return parts[1], int(parts[2][1:])
+    except ValueError:
+        return None
 
 
 async def _file_chunks(path: Path) -> AsyncIterator[bytes]:
@@ -50,3 +62,16 @@ async def store_bundle(
         await blobs.delete_prefix(revision_prefix(artifact_id, revision))
         raise
     return stored
+
+
+async def referenced_keys(catalog: Catalog, keys: Collection[str]) -> set[str]:
+    """The keys among `keys` a committed catalog row uses: its artifact has a row, and the
+    revision is one the row reached (older revisions stay with the artifact's history;
+    a newer one is an update that never committed)."""
+    parsed = {key: parse_key(key) for key in keys}
+    revisions = await catalog.revisions_of({p[0] for p in parsed.values() if p is not None})
+    return {
+        key
+        for key, p in parsed.items()
+        if p is not None and p[0] in revisions and p[1] <= revisions[p[0]]
+    }

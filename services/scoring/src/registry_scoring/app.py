@@ -22,6 +22,7 @@ from registry_scoring.handlers import build_handlers
 from registry_scoring.metrics.context import MetricContext
 from registry_scoring.service import ScoringService
 from registry_scoring.store import RatingStore
+from registry_scoring.uow import unit_of_work_factory
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -54,7 +55,13 @@ def create_app(
         outbound=runtime.outbound_policy(),
     )
     service = ScoringService(
-        settings, store, the_blobs, kit.bus, context, kit.log, sandbox=build_sandbox(settings)
+        settings,
+        store,
+        the_blobs,
+        unit_of_work_factory(kit.db, kit.outbox, kit.ledger),
+        context,
+        kit.log,
+        sandbox=build_sandbox(settings),
     )
     for event_cls, handler in build_handlers(service, kit.log).items():
         kit.subscribe(event_cls, handler)

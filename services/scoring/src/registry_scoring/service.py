@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from registry_common.blobs import BlobNotFound, BlobStore
-from registry_common.bus import EventBus
 from registry_common.errors import NotFound, RegistryError
 from registry_common.events import ArtifactRef, ArtifactScored, ArtifactUpdated, ArtifactUploaded
 from registry_common.sandbox import SandboxRunner
@@ -24,6 +23,7 @@ from registry_scoring.metrics.rating import rate_detailed
 from registry_scoring.metrics.tree import tree_value
 from registry_scoring.reproducibility.metric import reproducibility
 from registry_scoring.store import RatingStore
+from registry_scoring.uow import UnitOfWorkFactory
 
 _CARD_NAMES = ("README.md", "readme.md", "README", "MODEL_CARD.md")
 _MAX_RESCORE_DEPTH = 16
@@ -42,7 +42,7 @@ class ScoringService:
         settings: ScoringSettings,
         store: RatingStore,
         blobs: BlobStore,
-        bus: EventBus,
+        uow: UnitOfWorkFactory,
         context: MetricContext,
         log: Any,
         sandbox: SandboxRunner | None = None,
@@ -51,7 +51,7 @@ class ScoringService:
         self._sandbox = sandbox
         self._store = store
         self._blobs = blobs
-        self._bus = bus
+        self._uow = uow
         self._context = context
         self._log = log
 
@@ -82,7 +82,8 @@ class ScoringService:
                 reason=exc.reason,
             )
         revision = int(event.metadata.get("revision") or 1)
-        stored = await self._store.save(
+        stored = await self._save_and_announce(
+            event.artifact,
             artifact_id=event.artifact.id,
             name=event.artifact.name,
             repo_id=event.metadata.get("repo_id"),
@@ -102,7 +103,6 @@ class ScoringService:
                 reason="superseded or deleted",
             )
             return
-        await self._publish(event.artifact, rating, error)
         self._log.info(
             "scoring.rating.stored",
             artifact_id=event.artifact.id,
@@ -132,18 +132,23 @@ class ScoringService:
             return None
         return await asyncio.to_thread(_card_text, data)
 
-    async def _publish(
-        self, artifact: ArtifactRef, rating: dict[str, Any] | None, error: str | None
-    ) -> None:
-        await self._bus.publish(
-            ArtifactScored(
-                source="scoring",
-                artifact=artifact,
-                rating=rating,
-                error=error,
-                trace_context=inject_trace_context(),
+    async def _save_and_announce(self, artifact: ArtifactRef, **values: Any) -> bool:
+        """Keep the rating and record ArtifactScored in one transaction (the outbox relay
+        publishes it after the commit); False, with nothing recorded, when it was not kept."""
+        async with self._uow() as uow:
+            if not await uow.store.save(**values):
+                return False
+            uow.record(
+                ArtifactScored(
+                    source="scoring",
+                    artifact=artifact,
+                    rating=values["rating"],
+                    error=values["error"],
+                    trace_context=inject_trace_context(),
+                )
             )
-        )
+            await uow.commit()
+        return True
 
     async def _rescore_children(self, parent_id: str, *, depth: int, seen: set[str]) -> None:
         """A parent's net score changed: its children's tree scores (and so their net scores)
@@ -160,7 +165,8 @@ class ScoringService:
             updated = retree(child.rating, scores)
             if updated == child.rating:
                 continue
-            stored = await self._store.save(
+            stored = await self._save_and_announce(
+                ArtifactRef(id=child.artifact_id, name=child.name, type="model"),
                 artifact_id=child.artifact_id,
                 name=child.name,
                 repo_id=child.repo_id,
@@ -172,9 +178,6 @@ class ScoringService:
             )
             if not stored:
                 continue
-            await self._publish(
-                ArtifactRef(id=child.artifact_id, name=child.name, type="model"), updated, None
-            )
             self._log.info(
                 "scoring.tree.rescored",
                 artifact_id=child.artifact_id,

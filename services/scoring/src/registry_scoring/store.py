@@ -7,15 +7,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from registry_common.consumed import ConsumerLedger
 from registry_common.db import database_errors
+from registry_common.uow import Sessions
 from registry_scoring.tables import ParentLinkRow, RatingRow
 
 
 class RatingStore:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], ledger: ConsumerLedger) -> None:
+    def __init__(self, sessions: Sessions, ledger: ConsumerLedger) -> None:
         self._sessions = sessions
         self._ledger = ledger
 

@@ -30,6 +30,7 @@ import tempfile
 import threading
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -291,7 +292,13 @@ class LocalBlobStore:
             sha = meta.get("sha256")
             content_type = meta.get("content_type")
             if isinstance(sha, str) and isinstance(content_type, str):
-                return BlobInfo(key=key, size=st.st_size, sha256=sha, content_type=content_type)
+                return BlobInfo(
+                    key=key,
+                    size=st.st_size,
+                    sha256=sha,
+                    content_type=content_type,
+                    modified_at=_mtime(st),
+                )
         return self._rehash(key, path, meta)
 
     def _rehash(self, key: str, path: Path, meta: dict[str, Any] | None) -> BlobInfo:
@@ -310,7 +317,11 @@ class LocalBlobStore:
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
             raise self._not_found(key) from exc
         info = BlobInfo(
-            key=key, size=st.st_size, sha256=hasher.hexdigest(), content_type=content_type
+            key=key,
+            size=st.st_size,
+            sha256=hasher.hexdigest(),
+            content_type=content_type,
+            modified_at=_mtime(st),
         )
         with contextlib.suppress(OSError):
             self._write_meta(key, info, st)
@@ -486,3 +497,7 @@ class LocalBlobStore:
 
     async def close(self) -> None:
         return None
+
+
+def _mtime(st: os.stat_result) -> datetime:
+    return datetime.fromtimestamp(st.st_mtime, UTC)

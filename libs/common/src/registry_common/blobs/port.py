@@ -8,7 +8,8 @@ computed while the bytes stream through, so a stored object always has a verifie
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 from urllib.parse import quote
 
@@ -21,6 +22,10 @@ class BlobInfo:
     size: int
     sha256: str
     content_type: str = "application/octet-stream"
+    # When the object was last written (None where the store did not say, e.g. after a
+    # put); the orphan-blob sweeper's grace age is measured from it. Not part of equality:
+    # the same object is the same object whenever it was looked at.
+    modified_at: datetime | None = field(default=None, compare=False)
 
 
 class BlobNotFound(NotFound):

@@ -37,6 +37,7 @@ import hashlib
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterator
 from contextlib import AsyncExitStack
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -438,7 +439,14 @@ class S3BlobStore:
             async for chunk in self._stream(key, 0, None):
                 hasher.update(chunk)
             digest = hasher.hexdigest()
-        return BlobInfo(key=key, size=size, sha256=digest, content_type=content_type)
+        modified = head.get("LastModified")
+        return BlobInfo(
+            key=key,
+            size=size,
+            sha256=digest,
+            content_type=content_type,
+            modified_at=modified if isinstance(modified, datetime) else None,
+        )
 
     def open(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
         validate_key(key)
