@@ -88,7 +88,7 @@ class TimelinePoint(BaseModel):
     p99_ms: float | None
 
 
-class LoadTestRun(BaseModel):
+class LoadTestRunListed(BaseModel):
     id: str
     status: RunStatus
     requested_by: str
@@ -101,6 +101,9 @@ class LoadTestRun(BaseModel):
     message: str | None = Field(description="Why it failed, or what needs attention.")
     clients_ready: int = Field(description="Clients signed in so far.")
     summary: LoadTestSummary | None
+
+
+class LoadTestRun(LoadTestRunListed):
     histogram: list[HistogramBucket] = Field(default_factory=list)
     timeline: list[TimelinePoint] = Field(default_factory=list)
 
@@ -112,7 +115,7 @@ class LoadTestLimits(BaseModel):
 
 
 class LoadTestRuns(BaseModel):
-    runs: list[LoadTestRun] = Field(description="Newest first, without histogram and timeline.")
+    runs: list[LoadTestRunListed] = Field(description="Newest first.")
     active: str | None = Field(description="The id of the run in progress, if any.")
     limits: LoadTestLimits
     target: str

@@ -56,6 +56,7 @@ class LoadRun:
     transport: httpx.AsyncBaseTransport | None = None
     log: Any = None
     status: str = "preparing"
+    outcome: str | None = None
     clients_ready: int = 0
     message: str | None = None
     stats: RunStats = field(init=False)
@@ -73,25 +74,25 @@ class LoadRun:
 
     async def execute(self) -> None:
         """Sign every client in, download until the deadline (or a cancel), then delete the
-        run's user. Sets `status` to completed, cancelled or failed."""
+        run's user. Sets `outcome` (completed, cancelled or failed) at the very end; `status`
+        stays preparing or running until the caller has saved the outcome."""
+        outcome = "failed"
         try:
             tokens = await self._sign_in()
-            if self.cancelled:
-                self.status = "cancelled"
-                return
-            self.status = "running"
-            await self._download(tokens)
-            self.status = "cancelled" if self.cancelled else "completed"
+            if not self.cancelled:
+                self.status = "running"
+                await self._download(tokens)
+            outcome = "cancelled" if self.cancelled else "completed"
         except asyncio.CancelledError:
-            self.status = "cancelled"
+            outcome = "cancelled"
             self.message = "The health service stopped during the run."
             raise
         except Exception as exc:
-            self.status = "failed"
             self.message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
         finally:
             self.stats.stop()
             await self._remove_user()
+            self.outcome = outcome
 
     async def _sign_in(self) -> list[str]:
         tokens = [self.plan.first_token]

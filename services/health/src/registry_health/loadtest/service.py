@@ -203,7 +203,7 @@ class LoadTestService:
                         update(LoadTestRunRow)
                         .where(LoadTestRunRow.id == row.id)
                         .values(
-                            status=run.status,
+                            status=run.outcome or "failed",
                             finished_at=datetime.now(UTC),
                             result=result,
                             message=run.message,
@@ -217,7 +217,7 @@ class LoadTestService:
                     self.log.info(
                         "health.loadtest.finished",
                         run_id=row.id,
-                        status=run.status,
+                        status=run.outcome,
                         downloads=summary["downloads"],
                         errors=summary["errors"],
                         megabytes_per_second=summary["megabytes_per_second"],
