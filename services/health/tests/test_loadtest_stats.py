@@ -41,7 +41,9 @@ def test_histogram_counts_every_latency_in_the_r10_bucket_holding_it() -> None:
     below, above = histogram([0.01]), histogram([5_000_000.0])
     assert below == [{"low_ms": 0.0, "high_ms": 0.1, "count": 1}]
     assert above == [{"low_ms": EDGES_MS[-1], "high_ms": None, "count": 1}]
-    assert len(EDGES_MS) == 71 and EDGES_MS[0] == 0.1 and EDGES_MS[10] == 1.0
+    assert len(EDGES_MS) == 71
+    assert EDGES_MS[0] == 0.1
+    assert EDGES_MS[10] == 1.0
 
 
 def test_a_run_summarises_correct_downloads_errors_and_throughput() -> None:
@@ -72,7 +74,8 @@ def test_a_run_summarises_correct_downloads_errors_and_throughput() -> None:
     latency = summary["latency_ms"]
     assert latency["mean"] == pytest.approx(20.0)
     assert latency["p50"] == pytest.approx(20.0)
-    assert latency["min"] == pytest.approx(10.0) and latency["max"] == pytest.approx(30.0)
+    assert latency["min"] == pytest.approx(10.0)
+    assert latency["max"] == pytest.approx(30.0)
     assert latency["p99"] == pytest.approx(29.8)
 
     assert stats.timeline() == [
@@ -116,6 +119,9 @@ def test_an_empty_run_reports_zeros_and_no_latency() -> None:
     stats.start()
     clock.advance(1)
     summary = stats.summary()
-    assert summary["downloads"] == 0 and summary["downloads_per_second"] == 0.0
-    assert summary["latency_ms"]["p99"] is None and summary["latency_ms"]["mean"] is None
-    assert stats.histogram() == [] and stats.timeline() == []
+    assert summary["downloads"] == 0
+    assert summary["downloads_per_second"] == 0.0
+    assert summary["latency_ms"]["p99"] is None
+    assert summary["latency_ms"]["mean"] is None
+    assert stats.histogram() == []
+    assert stats.timeline() == []

@@ -183,7 +183,7 @@ class LoadRun:
                 if response.status_code == 403:
                     await response.aread()
                     return "forbidden"
-                async for chunk in response.aiter_raw():
+                async for chunk in response.aiter_bytes():
                     received += len(chunk)
                 status = response.status_code
         except asyncio.CancelledError:
