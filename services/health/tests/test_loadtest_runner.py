@@ -27,6 +27,8 @@ class FakeGateway:
     issued: int = 0
     calls: dict[str, int] = field(default_factory=dict)
     deleted: list[tuple[str, str]] = field(default_factory=list)
+    served: int = 0
+    busy: asyncio.Event = field(default_factory=asyncio.Event)  # set after 5 downloads
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:
         await asyncio.sleep(0)  # a real transport yields to the loop
@@ -52,6 +54,9 @@ class FakeGateway:
         if model not in self.sizes:
             return httpx.Response(404, json={"detail": "The artifact does not exist."})
         self.clock.advance(0.010)
+        self.served += 1
+        if self.served >= 5:
+            self.busy.set()
         return httpx.Response(200, content=b"x" * self.sizes[model])
 
 
@@ -106,8 +111,7 @@ async def test_an_admin_cancel_stops_every_client_at_once() -> None:
     run = run_with(gateway, [ModelTarget("good", "good-model", 10)], clients=3)
     run.plan.duration_seconds = 3600  # only the cancel ends it
     task = asyncio.create_task(run.execute())
-    while run.stats.downloads < 5:
-        await asyncio.sleep(0.001)
+    await asyncio.wait_for(gateway.busy.wait(), timeout=5)
     run.cancel()
     await asyncio.wait_for(task, timeout=5)
     assert run.outcome == "cancelled"
