@@ -16,6 +16,8 @@ def main() -> None:
     host = os.environ.get("HOST", "127.0.0.1")
     # Load tests started from the dashboard download from this very server.
     own_host = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104
+    if ":" in own_host:
+        own_host = f"[{own_host}]"  # an IPv6 address in a URL
     get_logger("gateway").info(
         "registry.starting",
         mode="embedded",

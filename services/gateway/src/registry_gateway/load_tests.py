@@ -11,13 +11,14 @@ creates the run's own user; it is not kept.
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field, StringConstraints
 
 from registry_common.http import StrictJSONRoute
 from registry_gateway.security import AuthHeader, Caller, require
-from registry_gateway.service import GatewayService, _seg
+from registry_gateway.service import GatewayService
 
 RunStatus = Literal["preparing", "running", "completed", "cancelled", "failed", "interrupted"]
 ArtifactId = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9\-]+$", max_length=100)]
@@ -181,7 +182,7 @@ def build_load_test_router(service: GatewayService) -> APIRouter:
         responses={**_RESPONSES, 404: {"description": "No such load test."}},
     )
     async def run(caller: Annotated[Caller, require("admin")], run_id: RunIdPath) -> Any:
-        return await service.health_document(f"/internal/load-tests/{_seg(run_id)}", {})
+        return await service.health_document(f"/internal/load-tests/{quote(run_id, safe='')}", {})
 
     @router.post(
         "/health/load-tests/{run_id}/cancel",
@@ -194,6 +195,8 @@ def build_load_test_router(service: GatewayService) -> APIRouter:
         },
     )
     async def cancel(caller: Annotated[Caller, require("admin")], run_id: RunIdPath) -> Any:
-        return await service.health_action(f"/internal/load-tests/{_seg(run_id)}/cancel", {})
+        return await service.health_action(
+            f"/internal/load-tests/{quote(run_id, safe='')}/cancel", {}
+        )
 
     return router
