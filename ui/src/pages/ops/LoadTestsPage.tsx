@@ -148,7 +148,7 @@ function StartForm({
         the model&apos;s audit trail and download count. At most {formatNumber(limits.max_clients)} clients and{" "}
         {formatNumber(limits.max_duration_seconds)} seconds; one run at a time.
       </p>
-      <form onSubmit={submit} noValidate={false}>
+      <form onSubmit={submit}>
         <fieldset>
           <legend>Models to download</legend>
           <div className="choice">

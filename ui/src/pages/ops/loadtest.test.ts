@@ -60,7 +60,7 @@ describe("load test logic", () => {
     const [throughput] = throughputSeries(run());
     expect(throughput!.points.map((p) => p.t)).toEqual([Date.parse("2026-12-07T10:00:00Z"), Date.parse("2026-12-07T10:00:01Z")]);
     expect(finishedSentence(run())).toBe(
-      "Load test completed: 40 correct downloads, 0.002 MB/s, median 11.0 ms, 99th percentile 38.5 ms, 1 errors.",
+      "Load test completed: 40 correct downloads, 0.002 MB/s, median 11.0 ms, 99th percentile 38.5 ms, 1 error.",
     );
   });
 });

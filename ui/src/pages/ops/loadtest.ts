@@ -2,7 +2,7 @@
 // histogram geometry and its summary sentence, the throughput series. Tested in
 // loadtest.test.ts.
 import type { HistogramBucket, LoadTestRun, LoadTestStatus, TimelinePoint } from "../../api/loadtests";
-import { formatMs, formatNumber, type Series } from "./logic";
+import { formatMs, formatNumber, plural, type Series } from "./logic";
 
 export const STATUS_WORDS: Record<LoadTestStatus, string> = {
   preparing: "Signing clients in",
@@ -93,7 +93,7 @@ export function finishedSentence(run: LoadTestRun): string {
   if (!s) return `${what}.${run.message ? ` ${run.message}` : ""}`;
   return (
     `${what}: ${formatNumber(s.downloads)} correct downloads, ${formatNumber(s.megabytes_per_second)} MB/s, ` +
-    `median ${latency(s.latency_ms.p50)}, 99th percentile ${latency(s.latency_ms.p99)}, ${formatNumber(s.errors)} errors.` +
+    `median ${latency(s.latency_ms.p50)}, 99th percentile ${latency(s.latency_ms.p99)}, ${plural(s.errors, "error")}.` +
     (run.message ? ` ${run.message}` : "")
   );
 }
