@@ -136,8 +136,14 @@ class LoadTestService:
                 target=target,
                 models=[{"id": m.id, "name": m.name, "size": m.size} for m in models],
             )
-            async with database_errors(), self.sessions.begin() as session:
-                session.add(row)
+            try:
+                async with database_errors(), self.sessions.begin() as session:
+                    session.add(row)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await api.delete_user(token, user)
+                await api.aclose()
+                raise
             plan = RunPlan(
                 run_id=run_id,
                 user=user,
@@ -210,6 +216,11 @@ class LoadTestService:
                         )
                     )
                 await self._prune()
+            except Exception as exc:  # the run is over either way; say it was not kept
+                if self.log is not None:
+                    self.log.error(
+                        "health.loadtest.not_saved", run_id=row.id, error=type(exc).__name__
+                    )
             finally:
                 await run.api.aclose()
                 self._active, self._active_id = None, None
