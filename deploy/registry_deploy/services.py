@@ -149,6 +149,14 @@ class RegistryServices(Construct):
         # AWS APIs (S3, SNS, SQS, Secrets Manager, X-Ray, CloudWatch), the Hugging Face Hub
         # and GitHub: all HTTPS. DNS goes to the VPC resolver, which groups do not filter.
         group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS: AWS APIs, Hub")
+        if spec.name == "health" and not self.platform.config.certificate_arn:
+            # Load tests download from the deployment's own load balancer (HEALTH_LOADTEST_
+            # TARGET_URL); without a certificate it listens on HTTP. The balancer is internet
+            # facing, so the connection leaves through the NAT or the task's public address and
+            # no group reference can name it.
+            group.add_egress_rule(
+                ec2.Peer.any_ipv4(), ec2.Port.tcp(80), "HTTP: load tests of the own load balancer"
+            )
         return group
 
     def _connect_security_groups(self) -> None:
@@ -363,6 +371,10 @@ class RegistryServices(Construct):
         if spec.name == "health":
             env |= {f"HEALTH_{peer.upper()}_URL": self.url_of(peer) for peer in spec.calls}
             env["HEALTH_PUBLIC_URL"] = self.public_url
+            # Load tests (R21) target this deployment's own load balancer, never a URL a
+            # request names; remote because it is not loopback.
+            env["HEALTH_LOADTEST_TARGET_URL"] = self.public_url
+            env["HEALTH_LOADTEST_ALLOW_REMOTE_TARGET"] = "true"
             env["HEALTH_VERSION"] = self.platform.image_tag
             # The feed's own figures (statuses, queue depths) as CloudWatch metrics too.
             env["HEALTH_CLOUDWATCH_METRICS"] = "true"

@@ -501,6 +501,10 @@ def test_service_addresses_point_at_cloud_map_names(registry: dict[str, Any]) ->
     for peer in BY_NAME["health"].calls:
         assert health[f"HEALTH_{peer.upper()}_URL"] == f"http://{peer}.registry.internal:8000"
     assert health["HEALTH_VERSION"] == {"Ref": "ImageTag"}
+    # Load tests download from this deployment's own load balancer, and only from there.
+    assert health["HEALTH_LOADTEST_TARGET_URL"] == health["HEALTH_PUBLIC_URL"]
+    assert "LoadBalancer" in json.dumps(health["HEALTH_LOADTEST_TARGET_URL"])
+    assert health["HEALTH_LOADTEST_ALLOW_REMOTE_TARGET"] == "true"
 
 
 def test_log_groups_have_retention(registry: dict[str, Any]) -> None:
@@ -644,3 +648,18 @@ def test_the_image_tag_is_a_deploy_time_parameter(registry: dict[str, Any]) -> N
         assert cfn.mentions(image, "ImageTag")
         assert f"registry/{spec.name}" in json.dumps(image)
     assert consumers_of("ArtifactDownloaded") == ()  # its topic exists for future consumers
+
+
+def test_only_the_health_service_may_reach_the_load_balancer_over_http(
+    registry: dict[str, Any],
+) -> None:
+    """Load tests (R21) download from the deployment's own, internet-facing load balancer."""
+
+    def open_ports(service: str) -> set[tuple[str, int]]:
+        egress = cfn.props(registry, group_of(registry, service)).get("SecurityGroupEgress", [])
+        return {(rule["CidrIp"], rule["FromPort"]) for rule in egress if "CidrIp" in rule}
+
+    assert ("0.0.0.0/0", 80) in open_ports("health")
+    for spec in SERVICES:
+        if spec.name != "health":
+            assert ("0.0.0.0/0", 80) not in open_ports(spec.name), spec.name

@@ -89,7 +89,13 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningRegist
     def settings_for(runtime: RuntimeSettings) -> dict[str, Any]:
         return {
             "auth": AuthSettings(runtime=runtime, token_max_calls=TOKEN_CALLS),
-            "health": HealthSettings(runtime=runtime, external_checks=False),
+            # A generated load test that happens to be valid stays tiny.
+            "health": HealthSettings(
+                runtime=runtime,
+                external_checks=False,
+                loadtest_max_clients=2,
+                loadtest_max_duration_seconds=2,
+            ),
         }
 
     data_dir = Path(tmp_path_factory.mktemp("schemathesis")) / "registry"

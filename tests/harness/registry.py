@@ -72,9 +72,10 @@ class _ThreadedServer(uvicorn.Server):
 
 
 @contextmanager
-def serve_app(app: ASGIApp) -> Iterator[str]:
-    """Serve `app` on a loopback port in a thread; yields its base URL."""
-    port = free_port()
+def serve_app(app: ASGIApp, port: int | None = None) -> Iterator[str]:
+    """Serve `app` on a loopback port (a free one by default) in a thread; yields its base
+    URL."""
+    port = port or free_port()
     server = _ThreadedServer(
         uvicorn.Config(
             app,
@@ -115,10 +116,14 @@ def embedded(
     the_runtime = RuntimeSettings(
         data_dir=data_dir, telemetry_exporter="inprocess", **(runtime or {})
     )
+    port = free_port()
     app = create_embedded_app(
-        the_runtime, settings=settings(the_runtime) if settings else None, factories=factories
+        the_runtime,
+        settings=settings(the_runtime) if settings else None,
+        factories=factories,
+        gateway_url=f"http://127.0.0.1:{port}",
     )
-    with serve_app(app) as url:
+    with serve_app(app, port) as url:
         yield RunningRegistry(url, data_dir)
 
 

@@ -43,10 +43,20 @@ SERVICES = ("auth", "ingest", "scoring", "lineage", "health")
 
 
 def default_factories(
-    settings: dict[str, Any] | None = None, health_peers: dict[str, Any] | None = None
+    settings: dict[str, Any] | None = None,
+    health_peers: dict[str, Any] | None = None,
+    gateway_url: str | None = None,
 ) -> dict[str, ServiceFactory]:
-    """How each service is built; `settings` replaces a service's settings object by name."""
+    """How each service is built; `settings` replaces a service's settings object by name.
+    `gateway_url`: where this process's gateway listens, the health service's load-test
+    target unless its settings name one."""
     chosen = settings or {}
+
+    def health_settings(runtime: RuntimeSettings) -> HealthSettings:
+        health: HealthSettings = pick("health", HealthSettings, runtime)
+        if gateway_url and "loadtest_target_url" not in health.model_fields_set:
+            health = health.model_copy(update={"loadtest_target_url": gateway_url})
+        return health
 
     def pick(name: str, cls: Any, runtime: RuntimeSettings) -> Any:
         given = chosen.get(name)
@@ -62,9 +72,7 @@ def default_factories(
         "ingest": lambda rt, bus: create_ingest(pick("ingest", IngestSettings, rt), bus=bus),
         "scoring": lambda rt, bus: create_scoring(pick("scoring", ScoringSettings, rt), bus=bus),
         "lineage": lambda rt, bus: create_lineage(pick("lineage", LineageSettings, rt), bus=bus),
-        "health": lambda rt, bus: create_health(
-            pick("health", HealthSettings, rt), bus=bus, peers=health_peers
-        ),
+        "health": lambda rt, bus: create_health(health_settings(rt), bus=bus, peers=health_peers),
     }
 
 
@@ -117,10 +125,12 @@ def create_embedded_app(
     *,
     settings: dict[str, Any] | None = None,
     factories: dict[str, ServiceFactory] | None = None,
+    gateway_url: str | None = None,
 ) -> EmbeddedRegistry:
     """The registry in one process. `settings` may replace a service's settings object by
     name ("gateway" too); `factories` may replace how a service is built (e.g. a scoring
-    service running elsewhere, or a stand-in); the rest are the real services."""
+    service running elsewhere, or a stand-in); the rest are the real services.
+    `gateway_url`: the address the app will be served at (the load tests' target)."""
     runtime = runtime or RuntimeSettings()
     # Nothing but the gateway listens, yet the services check the internal token as they do
     # on a network (one code path, and a confused-deputy call from inside still needs it).
@@ -135,7 +145,7 @@ def create_embedded_app(
     bus = InProcessBus(logger=get_logger("bus"), consumer_tracer_provider=providers.get)
     # The health service checks the others in-process; the dict fills once they exist.
     health_peers: dict[str, Any] = {}
-    build = {**default_factories(settings, health_peers), **(factories or {})}
+    build = {**default_factories(settings, health_peers, gateway_url), **(factories or {})}
     apps: dict[str, FastAPI] = {name: build[name](runtime, bus) for name in SERVICES}
     providers.update(
         {

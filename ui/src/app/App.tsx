@@ -8,6 +8,7 @@ import { HomePage } from "../pages/HomePage";
 import { NotFoundPage } from "../pages/NotFoundPage";
 import { ConfusionPage } from "../pages/ops/ConfusionPage";
 import { HealthPage } from "../pages/ops/HealthPage";
+import { LoadTestsPage } from "../pages/ops/LoadTestsPage";
 import { LogsPage } from "../pages/ops/LogsPage";
 import { TracesPage } from "../pages/ops/TracesPage";
 import { RegisterPage } from "../pages/register/RegisterPage";
@@ -61,6 +62,14 @@ export function App() {
                 }
               />
             ))}
+            <Route
+              path="ops/load-tests"
+              element={
+                <RequireAuth requires="admin">
+                  <LoadTestsPage />
+                </RequireAuth>
+              }
+            />
             <Route
               path="ops/confusion"
               element={

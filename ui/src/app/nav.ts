@@ -23,6 +23,7 @@ export const NAV_ITEMS: NavItem[] = [
   { to: "/ops/health", label: "System health", requires: "signed-in" },
   { to: "/ops/logs", label: "Logs", requires: "admin" },
   { to: "/ops/traces", label: "Traces", requires: "admin" },
+  { to: "/ops/load-tests", label: "Load tests", requires: "admin" },
   { to: "/ops/confusion", label: "Look-alikes", requires: "admin" },
   { to: "/admin/users", label: "Users", requires: "admin" },
   { to: "/admin/reset", label: "Reset", requires: "admin" },

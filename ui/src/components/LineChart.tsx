@@ -119,7 +119,7 @@ export function LineChart({ title, unit, series, gapText = "no data" }: LineChar
             ))}
             <line className="chart__axis" x1={PAD.left} x2={WIDTH - PAD.right} y1={y(0)} y2={y(0)} />
             {series.map((s) => {
-              const index = serviceIndex(s.id);
+              const index = s.style ?? serviceIndex(s.id);
               const lone = s.points
                 .map((p, i) => ({ p, i }))
                 .filter(({ p, i }) => p.v !== null && s.points[i - 1]?.v == null && s.points[i + 1]?.v == null);
@@ -135,7 +135,7 @@ export function LineChart({ title, unit, series, gapText = "no data" }: LineChar
           </svg>
           <ul className="legend" aria-label={`${title}: legend`}>
             {summaries.map((s) => {
-              const index = serviceIndex(s.series.id);
+              const index = s.series.style ?? serviceIndex(s.series.id);
               return (
                 <li key={s.series.id}>
                   <svg className={`legend__swatch series series--${index}`} viewBox="0 0 28 8" aria-hidden="true">

@@ -17,6 +17,7 @@ from registry_gateway.artifact_details import build_details_router
 from registry_gateway.clients import ServiceClients
 from registry_gateway.config import GatewaySettings
 from registry_gateway.hub_api import build_hub_router
+from registry_gateway.load_tests import build_load_test_router
 from registry_gateway.openapi_doc import install_openapi
 from registry_gateway.package_confusion import build_confusion_router
 from registry_gateway.rate_limits import RateLimits
@@ -80,6 +81,7 @@ def create_app(
     app.include_router(build_sensitive_router(the_clients))
     app.include_router(build_confusion_router(service))
     app.include_router(build_hub_router(the_clients))
+    app.include_router(build_load_test_router(service))
 
     # The served document is the contract: no 422s, every spec component, and
     # X-Authorization required (the route answers a missing one with 403 itself).

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -35,6 +36,8 @@ from registry_health.config import HealthSettings
 from registry_health.dead_letters import DeadLetterDesk
 from registry_health.feed import HealthFeed
 from registry_health.handlers import build_handlers
+from registry_health.loadtest.api import build_loadtest_router
+from registry_health.loadtest.service import LoadTestService
 from registry_health.otlp import MAX_BODY_BYTES, TelemetryReceiver
 from registry_health.telemetry_store import (
     Clock,
@@ -43,6 +46,8 @@ from registry_health.telemetry_store import (
     RequestStoreExporter,
     SpanHubFollower,
 )
+
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_app(
@@ -53,6 +58,7 @@ def create_app(
     clock: Clock | None = None,
     span_hub: SpanHub | None = None,
     metric_sink: MetricSink | None = None,
+    loadtest_transport: httpx.AsyncBaseTransport | None = None,
     **overrides: Any,
 ) -> FastAPI:
     """`peers`: the services to check, by name: a client of each one's `/internal/health`, or
@@ -61,6 +67,7 @@ def create_app(
     checked too. Clients passed in are the caller's to close. `http_client`: for the Hugging
     Face and GitHub checks. `clock`, `span_hub`: for tests. `metric_sink`: where the
     CloudWatch publisher (`HEALTH_CLOUDWATCH_METRICS`) puts its data (default: CloudWatch).
+    `loadtest_transport`: how load tests reach their target (default: the network).
     `overrides` go to `ServiceKit.build` (`bus=`, `tracer_provider=`)."""
     runtime = settings.runtime
     kit = ServiceKit.build("health", runtime, **overrides)
@@ -148,16 +155,22 @@ def create_app(
             log=kit.log,
         )
 
+    loadtests = LoadTestService(kit.db, settings, transport=loadtest_transport, log=kit.log)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         tasks: list[asyncio.Task[None]] = []
         try:
-            async with kit.running():
+            async with kit.running(MIGRATIONS):
+                await loadtests.recover()
                 if follower is not None:
                     tasks.append(asyncio.create_task(feed.run_sync(settings.sync_interval_seconds)))
                 if publisher is not None:
                     tasks.append(asyncio.create_task(publisher.run()))
-                yield
+                try:
+                    yield
+                finally:
+                    await loadtests.close()  # before the database closes: the run is saved
         finally:
             for task in tasks:
                 task.cancel()
@@ -184,10 +197,12 @@ def create_app(
     app.include_router(kit.health_router())
     app.include_router(build_router(feed, desk))
     app.include_router(build_receiver_router(TelemetryReceiver(hub, store, logs.sink)))
+    app.include_router(build_loadtest_router(loadtests))
     app.state.kit = kit
     app.state.feed = feed
     app.state.dead_letters = desk
     app.state.cloudwatch = publisher
+    app.state.loadtests = loadtests
     return app
 
 

@@ -77,6 +77,31 @@ class HealthSettings(BaseSettings):
     cloudwatch_namespace: str = "Registry"
     cloudwatch_interval_seconds: float = Field(default=60.0, gt=0)
 
+    # Load tests (R21, docs/load-tests.md): downloads through the registry's own gateway.
+    loadtest_target_url: str | None = Field(
+        default=None,
+        description=(
+            "The gateway base URL load tests download from; unset: HEALTH_GATEWAY_URL. Never "
+            "taken from a request. Embedded mode (the launcher) sets it to its own address."
+        ),
+    )
+    loadtest_allow_remote_target: bool = Field(
+        default=False,
+        description=(
+            "false: the target must be a loopback address (development). The AWS stack sets "
+            "true and points the target at the deployment's own load balancer."
+        ),
+    )
+    loadtest_max_clients: int = Field(default=100, ge=1, le=1000)
+    loadtest_max_duration_seconds: int = Field(default=300, ge=1, le=3600)
+    loadtest_max_models: int = Field(default=50, ge=1, le=500)
+    loadtest_kept_runs: int = Field(
+        default=200, ge=1, description="Finished runs kept for comparison; the oldest go first."
+    )
+
+    def loadtest_target(self) -> str:
+        return (self.loadtest_target_url or self.gateway_url).rstrip("/")
+
     def peer_urls(self) -> dict[str, str]:
         urls = {
             "gateway": self.gateway_url,

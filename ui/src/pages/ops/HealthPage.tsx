@@ -176,6 +176,16 @@ export function HealthPage() {
 
           <EventQueues bus={bus[0]} canRedrive={can("admin")} onRedriven={polled.refresh} />
 
+          {can("admin") ? (
+            <section aria-labelledby="loadtests-heading">
+              <h2 id="loadtests-heading">Load tests</h2>
+              <p>
+                Measure download throughput and latency with many clients at once, against this registry&apos;s own
+                gateway: <Link to="/ops/load-tests">start a load test, watch it, and compare past runs</Link>.
+              </p>
+            </section>
+          ) : null}
+
           <section aria-labelledby="traffic-heading">
             <h2 id="traffic-heading">Traffic, {windowLabel(windowMinutes)}</h2>
             <p className="hint">

@@ -92,6 +92,8 @@ export interface Series {
   id: string;
   label: string;
   points: Point[];
+  /** Colour and dash pattern; default: the service's (by id). */
+  style?: number;
 }
 
 /** Every bucket start of the component timelines, in order. */
