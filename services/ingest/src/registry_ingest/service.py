@@ -31,7 +31,7 @@ from registry_common.events import (
 from registry_common.telemetry import inject_trace_context
 from registry_ingest.audit import Actor, AuditTrail
 from registry_ingest.bundles import Bundle, build_bundle
-from registry_ingest.catalog import PENDING, READY, REJECTED, Catalog, DuplicateId
+from registry_ingest.catalog import PENDING, READY, REJECTED, CatalogStore, DuplicateId
 from registry_ingest.config import IngestSettings
 from registry_ingest.gate import failing_metrics
 from registry_ingest.ids import new_artifact_id
@@ -73,7 +73,7 @@ class IngestService:
     def __init__(
         self,
         settings: IngestSettings,
-        catalog: Catalog,
+        catalog: CatalogStore,
         blobs: BlobStore,
         bus: EventBus,
         fetcher: SourceFetcher,
