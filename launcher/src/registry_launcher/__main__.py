@@ -1,32 +1,47 @@
-"""Run the whole registry in one process: `python -m registry_launcher` (`make run`)."""
+"""Run the whole registry in one process: `python -m registry_launcher` (`make run`).
+
+`REGISTRY_SERVE_SERVER` picks the ASGI server (uvicorn or granian) as for every service;
+embedded mode is one process (its bus is in-process and its SQLite files have one writer),
+so `REGISTRY_SERVE_WORKERS` above 1 is refused here."""
 
 import os
 
-import uvicorn
-
+from registry_common.serve import ServeSettings, run_server
 from registry_common.settings import RuntimeSettings
 from registry_common.telemetry import configure_logging, get_logger
-from registry_launcher.app import create_embedded_app
+from registry_launcher.app import EmbeddedRegistry, create_embedded_app
+
+
+def embedded_app() -> EmbeddedRegistry:
+    """The whole registry as one app (built in the server's process)."""
+    runtime = RuntimeSettings()
+    configure_logging(runtime.log_level, log_dir=runtime.log_dir)
+    return create_embedded_app(runtime)
 
 
 def main() -> None:
     runtime = RuntimeSettings()
+    options = ServeSettings()
     configure_logging(runtime.log_level, log_dir=runtime.log_dir)
+    if options.workers != 1:
+        raise SystemExit(
+            "Embedded mode runs in one process (an in-process event bus, SQLite files with "
+            "one writer): unset REGISTRY_SERVE_WORKERS, or run the services on their own "
+            "(distributed mode) to give each several workers."
+        )
     port = int(os.environ.get("PORT", "8000"))
     get_logger("gateway").info(
         "registry.starting",
         mode="embedded",
         url=f"http://127.0.0.1:{port}",
         data_dir=str(runtime.data_dir.resolve()),
+        server=options.server,
     )
-    uvicorn.run(
-        create_embedded_app(runtime),
+    run_server(
+        "registry_launcher.__main__:embedded_app",
         host=os.environ.get("HOST", "127.0.0.1"),
         port=port,
-        access_log=False,
-        log_config=None,
-        server_header=False,
-        proxy_headers=False,  # the gateway reads X-Forwarded-For from trusted proxies only
+        options=options,
     )
 
 
