@@ -20,6 +20,7 @@ Around it, this module adds what a Lambda gateway needs beyond that translation:
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -89,10 +90,8 @@ class ResponseCeiling:
                 await send(start)
                 await send({"type": "http.response.body", "body": b"".join(chunks)})
 
-        try:
+        with contextlib.suppress(_Refused):
             await self.app(scope, receive, hold)
-        except _Refused:
-            pass
         if refused is not None:
             body = json.dumps(refused.to_body()).encode()
             await send(
@@ -139,7 +138,7 @@ class LambdaGateway:
         if self._lifespan is None:
             # Startup runs on the loop Mangum runs every request on, so what it opens
             # (HTTP client pools) stays usable on the warm invocations that follow.
-            lifespan = LifespanCycle(self._app, "on")  # type: ignore[arg-type]
+            lifespan = LifespanCycle(self._app, "on")
             lifespan.__enter__()
             self._lifespan = lifespan
         return self._adapter(event, context)  # type: ignore[arg-type]
