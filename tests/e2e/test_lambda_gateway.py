@@ -179,3 +179,21 @@ def test_register_and_download_through_lambda_events(gateway: LambdaGateway) -> 
     )
     assert head["statusCode"] == 206
     assert len(body_of(head)) == 1024
+
+
+def test_the_internal_token_comes_from_secrets_manager(aws_endpoint: str) -> None:
+    import boto3
+
+    from registry_gateway.lambda_handler import load_secrets
+
+    secrets = boto3.client("secretsmanager", endpoint_url=aws_endpoint, region_name="us-east-1")
+    arn = secrets.create_secret(Name="registry/internal-token", SecretString="t" * 32)["ARN"]
+    environ = {
+        "GATEWAY_INTERNAL_TOKEN_SECRET_ARN": arn,
+        "REGISTRY_AWS_ENDPOINT_URL": aws_endpoint,
+    }
+    load_secrets(environ)
+    assert environ["REGISTRY_INTERNAL_TOKEN"] == "t" * 32
+    given = {"GATEWAY_INTERNAL_TOKEN_SECRET_ARN": arn, "REGISTRY_INTERNAL_TOKEN": "set"}
+    load_secrets(given)  # already there (e.g. set by hand): left alone, nothing fetched
+    assert given["REGISTRY_INTERNAL_TOKEN"] == "set"

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+from collections.abc import MutableMapping
 from typing import Any
 
 from mangum import Mangum
@@ -138,10 +140,10 @@ class LambdaGateway:
         if self._lifespan is None:
             # Startup runs on the loop Mangum runs every request on, so what it opens
             # (HTTP client pools) stays usable on the warm invocations that follow.
-            lifespan = LifespanCycle(self._app, "on")
+            lifespan = LifespanCycle(self._app, "on")  # type: ignore[arg-type]
             lifespan.__enter__()
             self._lifespan = lifespan
-        return self._adapter(event, context)  # type: ignore[arg-type]
+        return self._adapter(event, context)
 
     def close(self) -> None:
         """Run the app's shutdown (tests; AWS freezes or discards the environment)."""
@@ -158,6 +160,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     (GATEWAY_* and REGISTRY_* settings, as on Fargate)."""
     global _gateway
     if _gateway is None:
+        load_secrets(os.environ)
         from registry_common.telemetry import configure_logging
         from registry_gateway.app import create_app
         from registry_gateway.config import GatewaySettings
@@ -166,3 +169,15 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         configure_logging(settings.runtime.log_level)
         _gateway = LambdaGateway(create_app(settings))
     return _gateway(event, context)
+
+
+def load_secrets(environ: MutableMapping[str, str]) -> None:
+    """Lambda has no secret injection (ECS puts secrets into the environment): read the
+    internal token from Secrets Manager once, at cold start, when the stack names it."""
+    arn = environ.get("GATEWAY_INTERNAL_TOKEN_SECRET_ARN")
+    if not arn or environ.get("REGISTRY_INTERNAL_TOKEN"):
+        return
+    import boto3
+
+    client = boto3.client("secretsmanager", endpoint_url=environ.get("REGISTRY_AWS_ENDPOINT_URL"))
+    environ["REGISTRY_INTERNAL_TOKEN"] = client.get_secret_value(SecretId=arn)["SecretString"]
