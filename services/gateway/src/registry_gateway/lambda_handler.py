@@ -177,7 +177,11 @@ def load_secrets(environ: MutableMapping[str, str]) -> None:
     arn = environ.get("GATEWAY_INTERNAL_TOKEN_SECRET_ARN")
     if not arn or environ.get("REGISTRY_INTERNAL_TOKEN"):
         return
-    import boto3
+    from botocore.session import get_session
 
-    client = boto3.client("secretsmanager", endpoint_url=environ.get("REGISTRY_AWS_ENDPOINT_URL"))
+    client = get_session().create_client(
+        "secretsmanager",
+        region_name=environ.get("REGISTRY_AWS_REGION") or environ.get("AWS_REGION"),
+        endpoint_url=environ.get("REGISTRY_AWS_ENDPOINT_URL"),
+    )
     environ["REGISTRY_INTERNAL_TOKEN"] = client.get_secret_value(SecretId=arn)["SecretString"]
