@@ -115,12 +115,23 @@ class DeploymentConfig:
     initial_admin_password_secret_name: str | None = None
     # S3 downloads as redirects to presigned URLs instead of streaming through the gateway.
     download_redirect: bool = False
+    # The gateway's shape (R22; docs/performance.md, "Configuration matrix"): "fargate", a
+    # service of always-on tasks behind the load balancer, or "lambda", a function the load
+    # balancer invokes per request (pay per request, cold starts, a 6 MB response ceiling,
+    # so downloads are always presigned redirects there).
+    gateway_shape: str = "fargate"
+    # Lambda memory in MB; CPU is proportional (1,769 MB = one vCPU).
+    gateway_lambda_memory_mib: int = 1769
     # Extra plain settings per service, e.g. {"ingest": {"INGEST_GATE_ENABLED": "true"}}.
     extra_env: dict[str, dict[str, str]] = field(default_factory=dict)
     # ECS Exec (a shell in a running container) for debugging; off: it widens the task role.
     enable_exec: bool = False
 
     def __post_init__(self) -> None:
+        if self.gateway_shape not in ("fargate", "lambda"):
+            raise ValueError(f"gateway_shape: fargate or lambda, not {self.gateway_shape!r}")
+        if not 128 <= self.gateway_lambda_memory_mib <= 10240:
+            raise ValueError("gateway_lambda_memory_mib: Lambda allows 128-10240 MB")
         if not _NAME.match(self.prefix):
             raise ValueError("prefix: 2-21 characters, lower-case letters, digits and '-'")
         if not 2 <= self.max_azs <= 3:

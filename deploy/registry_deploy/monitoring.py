@@ -22,7 +22,6 @@ from registry_deploy.config import DeploymentConfig
 from registry_deploy.messaging import EventBus
 from registry_deploy.services import RegistryServices
 from registry_deploy.storage import Database
-from registry_deploy.topology import SERVICES
 
 ERROR_RATE_PERCENT = 5
 P95_SECONDS = 2
@@ -260,12 +259,12 @@ class Monitoring(Construct):
         dashboard.add_widgets(
             cloudwatch.GraphWidget(
                 title="CPU (%) per service",
-                left=[services.services[s.name].metric_cpu_utilization() for s in SERVICES],
+                left=[svc.metric_cpu_utilization() for svc in services.services.values()],
                 width=12,
             ),
             cloudwatch.GraphWidget(
                 title="Memory (%) per service",
-                left=[services.services[s.name].metric_memory_utilization() for s in SERVICES],
+                left=[svc.metric_memory_utilization() for svc in services.services.values()],
                 width=12,
             ),
         )

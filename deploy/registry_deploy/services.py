@@ -19,7 +19,9 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_elasticloadbalancingv2_targets as elbv2_targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_servicediscovery as servicediscovery
@@ -126,8 +128,12 @@ class RegistryServices(Construct):
         self.log_groups: dict[str, logs.LogGroup] = {}
         self.task_definitions: dict[str, ecs.FargateTaskDefinition] = {}
         self.services: dict[str, ecs.FargateService] = {}
+        self.gateway_function: lambda_.DockerImageFunction | None = None
         for spec in SERVICES:
-            self._service(spec)
+            if spec.public and config.gateway_shape == "lambda":
+                self.gateway_function = self._gateway_function(spec)
+            else:
+                self._service(spec)
         self.target_group = self._expose_gateway()
         self._autoscale()
 
@@ -328,6 +334,61 @@ class RegistryServices(Construct):
         self.task_definitions[spec.name] = task
         self.services[spec.name] = service
 
+    def _gateway_function(self, spec: ServiceSpec) -> lambda_.DockerImageFunction:
+        """The gateway as a Lambda function (`gateway_shape=lambda`): the same image, run by
+        the Lambda runtime client with `registry_gateway.lambda_handler.handler`, in the
+        same subnets and security group as the Fargate gateway, invoked by the load
+        balancer (ALB events). No collector sidecar: logs go to CloudWatch from stdout."""
+        config = self.platform.config
+        log_group = logs.LogGroup(
+            self,
+            "GatewayLogs",
+            log_group_name=f"/{config.prefix}/{spec.name}",
+            retention=retention(config.log_retention_days),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        repository = ecr.Repository.from_repository_name(
+            self, "GatewayRepository", f"{config.prefix}/{spec.name}"
+        )
+        env = self._environment(spec) | {
+            # A Lambda response holds at most 6 MB: downloads are always redirects to S3.
+            "GATEWAY_DOWNLOAD_REDIRECT": "true",
+            # No sidecar collector to send spans and logs to.
+            "REGISTRY_TELEMETRY_EXPORTER": "none",
+            "REGISTRY_LOG_EXPORTER": "none",
+            # Lambda's environment has no secret injection: the handler reads the internal
+            # token from Secrets Manager at cold start (lambda_handler.load_secrets).
+            "GATEWAY_INTERNAL_TOKEN_SECRET_ARN": self.platform.secrets.internal_token.secret_arn,
+        }
+        env.pop("REGISTRY_OTLP_ENDPOINT", None)
+        env.pop("GATEWAY_TRUSTED_PROXIES", None)  # the ALB's address arrives in the event
+        function = lambda_.DockerImageFunction(
+            self,
+            "GatewayFunction",
+            function_name=f"{config.prefix}-{spec.name}",
+            code=lambda_.DockerImageCode.from_ecr(
+                repository,
+                tag_or_digest=self.platform.image_tag,
+                entrypoint=["python", "-m", "awslambdaric"],
+                cmd=["registry_gateway.lambda_handler.handler"],
+            ),
+            architecture=lambda_.Architecture.X86_64,
+            memory_size=config.gateway_lambda_memory_mib,
+            # A create waits up to 60 s for its rating (INGEST_RATING_WAIT_SECONDS).
+            timeout=Duration.seconds(90),
+            environment=env,
+            vpc=self.platform.vpc,
+            vpc_subnets=self.subnets,
+            allow_public_subnet=not config.egress_via_nat,
+            security_groups=[self.security_groups[spec.name]],
+            log_group=log_group,
+        )
+        self.platform.secrets.internal_token.grant_read(function)
+        assert function.role is not None
+        self._grant(spec, function.role)
+        self.log_groups[spec.name] = log_group
+        return function
+
     def _environment(self, spec: ServiceSpec) -> dict[str, str]:
         config = self.platform.config
         env = {
@@ -424,7 +485,14 @@ class RegistryServices(Construct):
     # ------------------------------------------------------------------ gateway, scaling
 
     def _expose_gateway(self) -> elbv2.ApplicationTargetGroup:
-        config = self.platform.config
+        if self.gateway_function is not None:
+            target_group = elbv2.ApplicationTargetGroup(
+                self,
+                "GatewayTargets",
+                targets=[elbv2_targets.LambdaTarget(self.gateway_function)],
+            )
+            self._listen(target_group)
+            return target_group
         gateway = self.services["gateway"]
         target_group = elbv2.ApplicationTargetGroup(
             self,
@@ -447,6 +515,11 @@ class RegistryServices(Construct):
         self.security_groups["gateway"].connections.allow_from(
             self.load_balancer, ec2.Port.tcp(SERVICE_PORT), "load balancer to gateway"
         )
+        self._listen(target_group)
+        return target_group
+
+    def _listen(self, target_group: elbv2.ApplicationTargetGroup) -> None:
+        config = self.platform.config
         if config.certificate_arn:
             self.load_balancer.add_listener(
                 "Https",
@@ -466,11 +539,12 @@ class RegistryServices(Construct):
                 default_target_groups=[target_group],
                 open=False,
             )
-        return target_group
 
     def _autoscale(self) -> None:
         config = self.platform.config
         for spec in SERVICES:
+            if spec.name not in self.services:
+                continue  # the Lambda gateway: AWS scales it per request
             size = config.task_sizes[spec.name]
             if size.max_tasks <= size.min_tasks:
                 continue

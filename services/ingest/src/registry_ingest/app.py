@@ -21,10 +21,11 @@ from registry_common.service import ServiceKit
 from registry_ingest.api import build_confusion_router, build_router
 from registry_ingest.audit import AuditTrail
 from registry_ingest.bundle_index import BundleIndexes
-from registry_ingest.catalog import Catalog
+from registry_ingest.catalog import Catalog, CatalogStore
 from registry_ingest.config import IngestSettings
 from registry_ingest.confusion.audit import ConfusionAudit
 from registry_ingest.confusion.scoring import AuditSettings
+from registry_ingest.dynamo_catalog import DynamoCatalog
 from registry_ingest.handlers import build_handlers
 from registry_ingest.hub import HubRepos
 from registry_ingest.hub_api import build_hub_router
@@ -59,7 +60,9 @@ def create_app(
     kit = ServiceKit.build("ingest", runtime, **overrides)
     store = blobs or create_blob_store(runtime, tracer_provider=kit.tracer_provider)
     kit.checks["blob store"] = store.check
-    catalog = Catalog(kit.db)
+    catalog = build_catalog(settings, kit)
+    if isinstance(catalog, DynamoCatalog):
+        kit.checks["metadata store"] = catalog.check
     source_fetcher = fetcher or SourceFetcher(
         hf_endpoint=runtime.hf_endpoint,
         github_api_url=runtime.github_api_url,
@@ -71,14 +74,22 @@ def create_app(
         outbound=runtime.outbound_policy(),
     )
     audit = AuditTrail(kit.db)
-    popularity = Popularity(kit.db, kit.log, settings.popularity_flush_seconds)
+    popularity = Popularity(
+        kit.db,
+        kit.log,
+        settings.popularity_flush_seconds,
+        # On DynamoDB the artifacts are not in the SQL database the counters are in.
+        catalog=catalog if isinstance(catalog, DynamoCatalog) else None,
+    )
     monitors = MonitorStore(kit.db)
     indexes = BundleIndexes(kit.db, store)
     service = IngestService(
         settings,
         catalog,
         store,
-        unit_of_work_factory(kit.db, kit.outbox),
+        unit_of_work_factory(
+            kit.db, kit.outbox, catalog if isinstance(catalog, DynamoCatalog) else None
+        ),
         source_fetcher,
         kit.log,
         popularity,
@@ -106,9 +117,13 @@ def create_app(
         async with kit.running(MIGRATIONS):
             await store.start()
             try:
+                if isinstance(catalog, DynamoCatalog):
+                    await catalog.start()
                 async with popularity.flushing(), sweeper.running():
                     yield
             finally:
+                if isinstance(catalog, DynamoCatalog):
+                    await catalog.close()
                 await store.close()
 
     app = build_service_app(
@@ -132,6 +147,19 @@ def create_app(
     app.state.service = service
     app.state.sweeper = sweeper
     return app
+
+
+def build_catalog(settings: IngestSettings, kit: ServiceKit) -> CatalogStore:
+    """The catalog `INGEST_METADATA_STORE` chooses: the SQL database, or DynamoDB."""
+    if settings.metadata_store == "dynamodb":
+        return DynamoCatalog(
+            settings.runtime,
+            settings.dynamodb_table,
+            kit.db,
+            provision=settings.dynamodb_provision,
+            tracer_provider=kit.tracer_provider,
+        )
+    return Catalog(kit.db)
 
 
 def audit_settings(settings: IngestSettings) -> AuditSettings:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -36,7 +36,67 @@ class DuplicateId(Exception):
     pass
 
 
+class CatalogStore(Protocol):
+    """What the service and the reader need of the catalog, whatever stores it: `Catalog`
+    (SQLite or PostgreSQL, below) or `dynamo_catalog.DynamoCatalog`
+    (`INGEST_METADATA_STORE`). `services/ingest/tests/test_catalog_contract.py` holds every
+    implementation to the same tests."""
+
+    async def insert(self, row: ArtifactRow) -> None: ...
+
+    async def get(self, artifact_id: str, *, visible_only: bool = True) -> ArtifactRow | None: ...
+
+    async def get_many(self, artifact_ids: list[str]) -> list[ArtifactRow]: ...
+
+    async def status_of(self, artifact_id: str) -> str | None: ...
+
+    async def decide(
+        self,
+        artifact_id: str,
+        *,
+        status: str,
+        vetted: bool | None,
+        net_score: float | None,
+        details: dict[str, Any],
+        now: datetime,
+    ) -> bool: ...
+
+    async def set_rating_summary(
+        self,
+        artifact_id: str,
+        *,
+        vetted: bool | None,
+        net_score: float | None,
+        details: dict[str, Any],
+        now: datetime,
+    ) -> None: ...
+
+    async def page(
+        self, queries: Sequence[NameQuery], *, after: int, limit: int
+    ) -> list[ArtifactRow]: ...
+
+    async def by_name(self, name: str, *, limit: int) -> list[ArtifactRow]: ...
+
+    async def texts(self, *, after: int, limit: int) -> list[tuple[int, str, str, str, str]]: ...
+
+    async def replace_revision(
+        self, current: ArtifactRow, values: dict[str, Any], *, by: str | None, now: datetime
+    ) -> bool: ...
+
+    async def revisions_of(self, artifact_ids: Collection[str]) -> dict[str, int]: ...
+
+    async def history(self, artifact_id: str) -> list[ArtifactHistoryRow]: ...
+
+    async def summaries(self) -> list[ArtifactRow]: ...
+
+    async def remove(self, artifact_id: str) -> None: ...
+
+    async def clear(self) -> None: ...
+
+
 class Catalog:
+    """The catalog in the service's SQL database (SQLite or PostgreSQL)."""
+
     def __init__(self, sessions: Sessions) -> None:
         self._sessions = sessions
 
@@ -202,6 +262,12 @@ class Catalog:
             .where(ArtifactHistoryRow.artifact_id == artifact_id)
             .order_by(ArtifactHistoryRow.revision)
         )
+        async with database_errors(), self._sessions() as session:
+            return list((await session.execute(statement)).scalars())
+
+    async def summaries(self) -> list[ArtifactRow]:
+        """Every visible artifact, in catalog order."""
+        statement = select(ArtifactRow).where(ArtifactRow.status == READY).order_by(ArtifactRow.seq)
         async with database_errors(), self._sessions() as session:
             return list((await session.execute(statement)).scalars())
 

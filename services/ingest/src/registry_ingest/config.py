@@ -156,6 +156,29 @@ class IngestSettings(SandboxSettings, BaseSettings):
             "to commit. Longer than the slowest bundle write."
         ),
     )
+    metadata_store: Literal["sql", "dynamodb"] = Field(
+        default="sql",
+        description=(
+            "Where the artifact catalog lives. sql: the service's SQL database "
+            "(REGISTRY_DATABASE_URL chooses PostgreSQL; unset, SQLite). dynamodb: the "
+            "DynamoDB table INGEST_DYNAMODB_TABLE (audit trail, popularity counters and "
+            "monitors stay in the SQL database). Regex search then reads every README: "
+            "see docs/performance.md, Configuration matrix."
+        ),
+    )
+    dynamodb_table: str = Field(
+        default="registry-ingest-catalog",
+        min_length=3,
+        max_length=255,
+        description="The catalog's DynamoDB table (INGEST_METADATA_STORE=dynamodb).",
+    )
+    dynamodb_provision: bool = Field(
+        default=True,
+        description=(
+            "Create the DynamoDB table and its indexes when missing at start. false: a "
+            "deployment stack owns the table, so the role needs no CreateTable right."
+        ),
+    )
     popularity_flush_seconds: float = Field(
         default=2.0,
         gt=0,

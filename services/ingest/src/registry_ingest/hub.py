@@ -27,7 +27,7 @@ from registry_common.blobs import BlobNotFound, BlobStore
 from registry_common.errors import BadRequest, NotFound
 from registry_ingest.audit import Actor
 from registry_ingest.bundle_index import BundleIndexes, IndexEntry
-from registry_ingest.catalog import Catalog
+from registry_ingest.catalog import CatalogStore
 from registry_ingest.config import IngestSettings
 from registry_ingest.reads import CatalogReader, summary
 from registry_ingest.sources.urls import parse_source_url
@@ -100,7 +100,7 @@ class HubRepos:
     def __init__(
         self,
         settings: IngestSettings,
-        catalog: Catalog,
+        catalog: CatalogStore,
         blobs: BlobStore,
         indexes: BundleIndexes,
         reader: CatalogReader,

@@ -28,7 +28,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from registry_common.db import database_errors
-from registry_ingest.catalog import READY
+from registry_ingest.catalog import READY, CatalogStore
 from registry_ingest.confusion.traffic import Download
 from registry_ingest.tables import ArtifactRow, AuditRow, PopularityRow
 
@@ -49,9 +49,17 @@ class ArtifactStats:
 
 class Popularity:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], log: Any, flush_seconds: float
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        log: Any,
+        flush_seconds: float,
+        *,
+        catalog: CatalogStore | None = None,
     ) -> None:
+        """`catalog`: where the artifacts are when not in this SQL database (DynamoDB);
+        None: they are, and `stats` joins them to their counters in one query."""
         self._sessions = sessions
+        self._catalog = catalog
         self._log = log
         self._flush_seconds = flush_seconds
         self._pending: Counter[str] = Counter()
@@ -116,6 +124,8 @@ class Popularity:
     async def stats(self) -> list[ArtifactStats]:
         """Every visible artifact with its counters (one query; the audit's input)."""
         await self.flush()
+        if self._catalog is not None:
+            return await self._stats_elsewhere(self._catalog)
         statement = (
             select(
                 ArtifactRow.id,
@@ -136,6 +146,21 @@ class Popularity:
                 ArtifactStats(id_, name, type_, url, uploader, seq, downloads or 0, shown or 0)
                 for id_, name, type_, url, uploader, seq, downloads, shown in result.all()
             ]
+
+    async def _stats_elsewhere(self, catalog: CatalogStore) -> list[ArtifactStats]:
+        """The artifacts from their own store, the counters from this database."""
+        rows = await catalog.summaries()
+        statement = select(
+            PopularityRow.artifact_id, PopularityRow.downloads, PopularityRow.search_appearances
+        )
+        async with database_errors(), self._sessions() as session:
+            counters = {id_: (d, s) for id_, d, s in (await session.execute(statement)).all()}
+        return [
+            ArtifactStats(
+                r.id, r.name, r.type, r.source_url, r.uploader, r.seq, *counters.get(r.id, (0, 0))
+            )
+            for r in rows
+        ]
 
     async def downloads(
         self, artifact_ids: Iterable[str], per_artifact: int

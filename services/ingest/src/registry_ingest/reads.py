@@ -14,7 +14,7 @@ from registry_common.errors import BadRequest, NotFound, PayloadTooLarge
 from registry_common.events import ArtifactDownloaded, ArtifactRef
 from registry_common.telemetry import inject_trace_context
 from registry_ingest.audit import Actor, AuditTrail
-from registry_ingest.catalog import Catalog, NameQuery
+from registry_ingest.catalog import CatalogStore, NameQuery
 from registry_ingest.config import IngestSettings
 from registry_ingest.monitors import SensitiveModels
 from registry_ingest.popularity import Popularity
@@ -77,7 +77,7 @@ class CatalogReader:
     def __init__(
         self,
         settings: IngestSettings,
-        catalog: Catalog,
+        catalog: CatalogStore,
         blobs: BlobStore,
         bus: EventBus,
         audit: AuditTrail,

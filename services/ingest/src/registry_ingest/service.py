@@ -37,7 +37,7 @@ from registry_common.telemetry import inject_trace_context
 from registry_ingest.audit import Actor
 from registry_ingest.bundle_index import BundleIndexes, IndexEntry, build_index, file_reader
 from registry_ingest.bundles import Bundle, build_bundle
-from registry_ingest.catalog import PENDING, READY, REJECTED, Catalog, DuplicateId
+from registry_ingest.catalog import PENDING, READY, REJECTED, CatalogStore, DuplicateId
 from registry_ingest.config import IngestSettings
 from registry_ingest.gate import failing_metrics
 from registry_ingest.ids import new_artifact_id
@@ -82,7 +82,7 @@ class IngestService:
     def __init__(
         self,
         settings: IngestSettings,
-        catalog: Catalog,
+        catalog: CatalogStore,
         blobs: BlobStore,
         uow: UnitOfWorkFactory,
         fetcher: SourceFetcher,

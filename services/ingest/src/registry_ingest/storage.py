@@ -8,7 +8,7 @@ from pathlib import Path
 
 from registry_common.blobs import BlobInfo, BlobStore
 from registry_ingest.bundles import Bundle
-from registry_ingest.catalog import Catalog
+from registry_ingest.catalog import CatalogStore
 
 PARTS = ("full", "weights", "config", "card")
 _CHUNK = 1024 * 1024
@@ -64,7 +64,7 @@ async def store_bundle(
     return stored
 
 
-async def referenced_keys(catalog: Catalog, keys: Collection[str]) -> set[str]:
+async def referenced_keys(catalog: CatalogStore, keys: Collection[str]) -> set[str]:
     """The keys among `keys` a committed catalog row uses: its artifact has a row, and the
     revision is one the row reached (older revisions stay with the artifact's history;
     a newer one is an update that never committed)."""
