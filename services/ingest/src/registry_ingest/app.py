@@ -23,6 +23,9 @@ from registry_ingest.catalog import Catalog
 from registry_ingest.config import IngestSettings
 from registry_ingest.confusion.audit import ConfusionAudit
 from registry_ingest.confusion.scoring import AuditSettings
+from registry_ingest.group_api import build_group_router
+from registry_ingest.group_store import GroupStore
+from registry_ingest.groups import GroupService
 from registry_ingest.handlers import build_handlers
 from registry_ingest.monitor_api import build_monitor_router
 from registry_ingest.monitor_store import MonitorStore
@@ -67,6 +70,7 @@ def create_app(
     audit = AuditTrail(kit.db)
     popularity = Popularity(kit.db, kit.log, settings.popularity_flush_seconds)
     monitors = MonitorStore(kit.db)
+    group_store = GroupStore(kit.db)
     service = IngestService(
         settings,
         catalog,
@@ -77,6 +81,18 @@ def create_app(
         kit.log,
         popularity,
         monitors=monitors,
+        groups=group_store,
+    )
+    groups = GroupService(
+        store=group_store,
+        stager=service,
+        blobs=store,
+        bus=kit.bus,
+        log=kit.log,
+        ttl_seconds=settings.group_ttl_seconds,
+        max_commands=settings.group_max_commands,
+        rating_wait_seconds=settings.rating_wait_seconds,
+        workdir=runtime.data_dir / "work",
     )
     sensitive = SensitiveModels(
         settings, monitors, audit, store, sandbox or build_sandbox(settings), kit.log
@@ -105,11 +121,18 @@ def create_app(
         # The zip plus the form's few fields; the zip itself is held to max_upload_bytes.
         body_limits=BodyLimits.internal(
             runtime.max_body_bytes,
-            [(r"/internal/artifacts/[^/]+/upload", settings.max_upload_bytes + 1024**2)],
+            [
+                (pattern, settings.max_upload_bytes + 1024**2)
+                for pattern in (
+                    r"/internal/artifacts/[^/]+/upload",
+                    r"/internal/groups/[^/]+/commands/upload",
+                )
+            ],
         ),
     )
     app.include_router(build_router(service, reader))
     app.include_router(build_monitor_router(reader, sensitive))
+    app.include_router(build_group_router(groups, reader))
     app.include_router(build_confusion_router(confusion))
     app.include_router(kit.health_router())
     app.state.kit = kit

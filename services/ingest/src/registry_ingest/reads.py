@@ -192,10 +192,17 @@ class CatalogReader:
         actor: Actor | None,
         client: str | None,
     ) -> dict[str, Any]:
-        user = actor.name if actor else None
         if part not in PARTS:
             raise BadRequest(f"Unknown part {part!r}; choose one of {', '.join(PARTS)}.")
         row = await self.get(artifact_type, artifact_id)
+        return await self.download_row(row, part, actor, client)
+
+    async def download_row(
+        self, row: ArtifactRow, part: str, actor: Actor | None, client: str | None
+    ) -> dict[str, Any]:
+        """Serve `row` as read (its revision's blob): the monitor, the audit, the event and
+        where the blob is. An atomic group's snapshot serves each member this way."""
+        user = actor.name if actor else None
         info = await self._blobs.stat(part_key(row.id, row.revision, part))
         if self._sensitive is not None:
             # Every download route asks here first: a sensitive model's monitor decides.

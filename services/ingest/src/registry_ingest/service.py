@@ -31,9 +31,10 @@ from registry_common.events import (
 from registry_common.telemetry import inject_trace_context
 from registry_ingest.audit import Actor, AuditTrail
 from registry_ingest.bundles import Bundle, build_bundle
-from registry_ingest.catalog import PENDING, READY, REJECTED, Catalog, DuplicateId
+from registry_ingest.catalog import PENDING, READY, REJECTED, STAGED, Catalog, DuplicateId
 from registry_ingest.config import IngestSettings
 from registry_ingest.gate import failing_metrics
+from registry_ingest.group_store import GroupStore
 from registry_ingest.ids import new_artifact_id
 from registry_ingest.monitor_store import MonitorStore
 from registry_ingest.popularity import Popularity
@@ -55,6 +56,20 @@ class Outcome:
 
     status: int
     row: ArtifactRow
+
+
+@dataclass(frozen=True)
+class StagedUpdate:
+    """An update's new revision, fetched, scanned and in the blob store, not yet recorded:
+    `values` are the catalog columns `Catalog.replace_revision` writes."""
+
+    current: ArtifactRow
+    values: dict[str, Any]
+    fetched: FetchedSource
+
+    @property
+    def revision(self) -> int:
+        return self.current.revision + 1
 
 
 def utc_now() -> datetime:
@@ -81,7 +96,9 @@ class IngestService:
         log: Any,
         popularity: Popularity,
         monitors: MonitorStore | None = None,
+        groups: GroupStore | None = None,
     ) -> None:
+        self._groups = groups
         self._popularity = popularity
         self._audit = audit
         self._monitors = monitors
@@ -104,24 +121,24 @@ class IngestService:
         actor: Actor | None,
         version: str | None = None,
     ) -> Outcome:
-        ref = parse_source_url(url, artifact_type)
+        default, fetch = self.url_source(artifact_type, url)
         return await self._ingest(
             artifact_type,
-            name=_given_name(name) or ref.default_name,
+            name=given_name(name) or default,
             actor=actor,
             version=version,
-            fetch=lambda workdir: self._fetcher.fetch(ref, workdir),
+            fetch=fetch,
         )
 
-    async def register_upload(
-        self,
-        artifact_type: str,
-        zip_path: Path | BinaryIO,
-        filename: str,
-        name: str | None,
-        actor: Actor | None,
-        version: str | None = None,
-    ) -> Outcome:
+    def url_source(self, artifact_type: str, url: str) -> tuple[str, Fetch]:
+        """The name a URL gives an artifact, and how to fetch it (400 for a bad URL now)."""
+        ref = parse_source_url(url, artifact_type)
+        return ref.default_name, lambda workdir: self._fetcher.fetch(ref, workdir)
+
+    def upload_source(
+        self, artifact_type: str, zip_path: Path | BinaryIO, filename: str
+    ) -> tuple[str, Fetch]:
+        """The name an uploaded zip gives an artifact, and how to unpack it (with limits)."""
         limits = UploadLimits(
             max_bytes=self._settings.max_upload_bytes,
             max_files=self._settings.max_upload_files,
@@ -134,10 +151,21 @@ class IngestService:
                 zip_path, workdir, filename=filename, limits=limits, artifact_type=artifact_type
             )
 
-        default = Path(filename).stem or "upload"
+        return Path(filename).stem or "upload", fetch
+
+    async def register_upload(
+        self,
+        artifact_type: str,
+        zip_path: Path | BinaryIO,
+        filename: str,
+        name: str | None,
+        actor: Actor | None,
+        version: str | None = None,
+    ) -> Outcome:
+        default, fetch = self.upload_source(artifact_type, zip_path, filename)
         return await self._ingest(
             artifact_type,
-            name=_given_name(name) or default,
+            name=given_name(name) or default,
             actor=actor,
             version=version,
             fetch=fetch,
@@ -152,15 +180,11 @@ class IngestService:
         version: str | None,
         fetch: Fetch,
     ) -> Outcome:
-        self._workdir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=self._workdir) as tmp:
-            fetched = await fetch(Path(tmp))
-            scan = await self._scan_weights(fetched)
-            bundle = await build_bundle(fetched, Path(tmp))
-            uploader = actor.name if actor else None
-            row = await self._store_new(
-                artifact_type, name, uploader, version, fetched, bundle, scan
-            )
+        # Only models are rated before they become visible; datasets and code at once.
+        status = PENDING if artifact_type == "model" else READY
+        row, fetched = await self.stage_new(
+            artifact_type, name=name, actor=actor, version=version, fetch=fetch, status=status
+        )
         await self._audit.record(row, "CREATE", actor)
         self._log.info(
             "ingest.artifact.stored",
@@ -175,6 +199,29 @@ class IngestService:
             return Outcome(201, row)
         return await self._await_rating(row)
 
+    async def stage_new(
+        self,
+        artifact_type: str,
+        *,
+        name: str,
+        actor: Actor | None,
+        version: str | None,
+        fetch: Fetch,
+        status: str,
+    ) -> tuple[ArtifactRow, FetchedSource]:
+        """Fetch, scan (the unsafe-weights gate), bundle and store a new artifact, recorded
+        with `status`: the single path's pending/ready, or an atomic group's staged."""
+        self._workdir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=self._workdir) as tmp:
+            fetched = await fetch(Path(tmp))
+            scan = await self._scan_weights(fetched)
+            bundle = await build_bundle(fetched, Path(tmp))
+            uploader = actor.name if actor else None
+            row = await self._store_new(
+                artifact_type, name, uploader, version, fetched, bundle, scan, status
+            )
+        return row, fetched
+
     async def _store_new(
         self,
         artifact_type: str,
@@ -184,10 +231,9 @@ class IngestService:
         fetched: FetchedSource,
         bundle: Bundle,
         scan: WeightsScan,
+        status: str,
     ) -> ArtifactRow:
         now = utc_now()
-        # Only models are rated before they become visible; datasets and code at once.
-        status = PENDING if artifact_type == "model" else READY
         for _ in range(5):
             artifact_id = new_artifact_id()
             await store_bundle(self._blobs, artifact_id, 1, bundle)
@@ -234,14 +280,7 @@ class IngestService:
     async def _announce_upload(self, row: ArtifactRow, fetched: FetchedSource) -> None:
         """Publish after commit; if the bus is down, undo the artifact so nothing is lost
         silently (the client gets a 503 naming the bus and can retry)."""
-        event = ArtifactUploaded(
-            source="ingest",
-            artifact=ArtifactRef(id=row.id, name=row.name, type=row.type),  # type: ignore[arg-type]
-            source_url=row.source_url,
-            uploader=row.uploader,
-            metadata=_event_metadata(row, fetched),
-            trace_context=inject_trace_context(),
-        )
+        event = uploaded_event(row, fetched)
         try:
             await self._bus.publish(event)
         except BaseException:
@@ -276,6 +315,40 @@ class IngestService:
         finally:
             self._waiters.pop(row.id, None)
 
+    def gated(self, row: ArtifactRow) -> bool:
+        """Whether the R2 gate decides this artifact's admission by its rating."""
+        return self._settings.gate_enabled and is_public_hf_model(row)
+
+    async def rated(self, artifact_id: str, seconds: float) -> ArtifactRow | None:
+        """The row once its rating is recorded (whatever its status), None if it is not
+        within `seconds` or the row is gone: the same signal and database fallback as
+        `_await_rating`."""
+        waiter = self._waiters.setdefault(artifact_id, asyncio.Event())
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        try:
+            while True:
+                row = await self._catalog.get(artifact_id, visible_only=False)
+                if row is None or "rating" in row.details:
+                    return row
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    return None
+                waiter.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(waiter.wait(), timeout=min(remaining, 0.5))
+        finally:
+            self._waiters.pop(artifact_id, None)
+
+    async def discard(self, artifact_id: str) -> None:
+        """Remove a staged artifact, rows and blobs (a group rolled back); one that became
+        visible meanwhile is not staged any more and stays."""
+        status = await self._catalog.status_of(artifact_id)
+        if status not in (STAGED, None):
+            return
+        await self._catalog.remove(artifact_id)
+        await self._blobs.delete_prefix(artifact_prefix(artifact_id))
+
     # ------------------------------------------------------------------ rating outcome
 
     async def record_rating(self, event: ArtifactScored) -> None:
@@ -307,7 +380,7 @@ class IngestService:
         }
         now = utc_now()
         if row.status == PENDING:
-            gated = self._settings.gate_enabled and _is_public_hf_model(row)
+            gated = self.gated(row)
             status = REJECTED if gated and not vetted else READY
             decided = await self._catalog.decide(
                 row.id,
@@ -344,7 +417,33 @@ class IngestService:
         actor: Actor | None,
     ) -> Outcome:
         by = actor.name if actor else None
-        current = await self._visible(artifact_type, artifact_id)
+        staged = await self.stage_update(artifact_type, artifact_id, name, url)
+        revision = staged.revision
+        now = staged.values["updated_at"]
+        try:
+            replaced = await self._catalog.replace_revision(
+                staged.current, staged.values, by=by, now=now
+            )
+        except BaseException:
+            await self._blobs.delete_prefix(revision_prefix(artifact_id, revision))
+            raise
+        if not replaced:
+            await self._blobs.delete_prefix(revision_prefix(artifact_id, revision))
+            raise RegistryError(
+                "The artifact was updated by someone else meanwhile; read it and retry.", 409
+            )
+        updated = await self.visible(artifact_type, artifact_id)
+        await self._audit.record(updated, "UPDATE", actor)
+        await self._bus.publish(updated_event(updated, staged.fetched, by))
+        self._log.info("ingest.artifact.updated", artifact_id=artifact_id, revision=revision)
+        return Outcome(200, updated)
+
+    async def stage_update(
+        self, artifact_type: str, artifact_id: str, name: str, url: str
+    ) -> StagedUpdate:
+        """Check the target, then fetch, scan, bundle and store its next revision's blobs
+        (under their own prefix: invisible until a row points at that revision)."""
+        current = await self.visible(artifact_type, artifact_id)
         if name != current.name:
             raise BadRequest(
                 f"The name {name!r} does not match artifact {artifact_id}'s name "
@@ -359,46 +458,16 @@ class IngestService:
             bundle = await build_bundle(fetched, Path(tmp))
             await store_bundle(self._blobs, artifact_id, revision, bundle)
         now = utc_now()
-        values = _content_columns(fetched, bundle, scan, None, now)
-        try:
-            replaced = await self._catalog.replace_revision(current, values, by=by, now=now)
-        except BaseException:
-            await self._blobs.delete_prefix(revision_prefix(artifact_id, revision))
-            raise
-        if not replaced:
-            await self._blobs.delete_prefix(revision_prefix(artifact_id, revision))
-            raise RegistryError(
-                "The artifact was updated by someone else meanwhile; read it and retry.", 409
-            )
-        updated = await self._visible(artifact_type, artifact_id)
-        await self._audit.record(updated, "UPDATE", actor)
-        await self._bus.publish(
-            ArtifactUpdated(
-                source="ingest",
-                artifact=ArtifactRef(id=updated.id, name=updated.name, type=updated.type),  # type: ignore[arg-type]
-                source_url=updated.source_url,
-                uploader=by,
-                metadata=_event_metadata(updated, fetched),
-                trace_context=inject_trace_context(),
-            )
-        )
-        self._log.info("ingest.artifact.updated", artifact_id=artifact_id, revision=revision)
-        return Outcome(200, updated)
+        return StagedUpdate(current, _content_columns(fetched, bundle, scan, None, now), fetched)
 
     async def delete(self, artifact_type: str, artifact_id: str) -> None:
-        row = await self._visible(artifact_type, artifact_id)
+        row = await self.visible(artifact_type, artifact_id)
         await self._catalog.remove(row.id)
         await self._audit.forget(row.id)
         if self._monitors is not None:
             await self._monitors.forget(row.id)
         await self._blobs.delete_prefix(artifact_prefix(row.id))
-        await self._bus.publish(
-            ArtifactDeleted(
-                source="ingest",
-                artifact=ArtifactRef(id=row.id, name=row.name, type=row.type),  # type: ignore[arg-type]
-                trace_context=inject_trace_context(),
-            )
-        )
+        await self._bus.publish(deleted_event(row))
         self._log.info("ingest.artifact.deleted", artifact_id=row.id)
 
     async def reset(self, requested_by: str | None) -> None:
@@ -408,6 +477,9 @@ class IngestService:
         await self._audit.clear()
         if self._monitors is not None:
             await self._monitors.clear()
+        if self._groups is not None:
+            await self._groups.clear()
+            await self._blobs.delete_prefix("groups/")
         removed = await self._blobs.delete_prefix("artifacts/")
         self._log.info("ingest.reset.applied", blobs_removed=removed)
         await self._bus.publish(
@@ -416,14 +488,14 @@ class IngestService:
             )
         )
 
-    async def _visible(self, artifact_type: str, artifact_id: str) -> ArtifactRow:
+    async def visible(self, artifact_type: str, artifact_id: str) -> ArtifactRow:
         row = await self._catalog.get(artifact_id)
         if row is None or row.type != artifact_type:
             raise NotFound(f"No {artifact_type} artifact has id {artifact_id!r}.")
         return row
 
 
-def _given_name(name: str | None) -> str | None:
+def given_name(name: str | None) -> str | None:
     if name is None:
         return None
     if not name.strip():
@@ -461,6 +533,36 @@ def _content_columns(
     }
 
 
+def uploaded_event(row: ArtifactRow, fetched: FetchedSource) -> ArtifactUploaded:
+    return ArtifactUploaded(
+        source="ingest",
+        artifact=ArtifactRef(id=row.id, name=row.name, type=row.type),  # type: ignore[arg-type]
+        source_url=row.source_url,
+        uploader=row.uploader,
+        metadata=_event_metadata(row, fetched),
+        trace_context=inject_trace_context(),
+    )
+
+
+def updated_event(row: ArtifactRow, fetched: FetchedSource, by: str | None) -> ArtifactUpdated:
+    return ArtifactUpdated(
+        source="ingest",
+        artifact=ArtifactRef(id=row.id, name=row.name, type=row.type),  # type: ignore[arg-type]
+        source_url=row.source_url,
+        uploader=by,
+        metadata=_event_metadata(row, fetched),
+        trace_context=inject_trace_context(),
+    )
+
+
+def deleted_event(row: ArtifactRow) -> ArtifactDeleted:
+    return ArtifactDeleted(
+        source="ingest",
+        artifact=ArtifactRef(id=row.id, name=row.name, type=row.type),  # type: ignore[arg-type]
+        trace_context=inject_trace_context(),
+    )
+
+
 def _event_metadata(row: ArtifactRow, fetched: FetchedSource) -> dict[str, Any]:
     details = row.details
     return {
@@ -483,7 +585,7 @@ def _event_metadata(row: ArtifactRow, fetched: FetchedSource) -> dict[str, Any]:
     }
 
 
-def _is_public_hf_model(row: ArtifactRow) -> bool:
+def is_public_hf_model(row: ArtifactRow) -> bool:
     return row.type == "model" and row.source_kind == "huggingface_model"
 
 
