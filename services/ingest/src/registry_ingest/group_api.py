@@ -12,7 +12,8 @@ from pydantic import BaseModel, Field
 from registry_common.errors import AuthenticationFailed
 from registry_ingest.api import User
 from registry_ingest.audit import Actor
-from registry_ingest.groups import CommandSpec, GroupService
+from registry_ingest.group_commands import CommandSpec
+from registry_ingest.groups import GroupService
 from registry_ingest.reads import CatalogReader, describe
 
 

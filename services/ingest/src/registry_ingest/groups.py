@@ -17,7 +17,7 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
@@ -27,10 +27,17 @@ from registry_common.errors import BadRequest, NotFound, PayloadTooLarge, Regist
 from registry_common.events import Event
 from registry_ingest.audit import Actor
 from registry_ingest.catalog import STAGED
+from registry_ingest.group_commands import (
+    CommandSpec,
+    check_targets,
+    describe_command,
+    describe_group,
+    member_error,
+    not_open,
+    parse_command,
+)
 from registry_ingest.group_store import (
     COMMITTED,
-    EXECUTING,
-    EXPIRED,
     OPEN,
     GroupPlan,
     GroupStore,
@@ -40,13 +47,11 @@ from registry_ingest.service import (
     Fetch,
     StagedUpdate,
     deleted_event,
-    given_name,
     updated_event,
     uploaded_event,
     utc_now,
 )
 from registry_ingest.sources.model import FetchedSource
-from registry_ingest.sources.urls import parse_source_url
 from registry_ingest.storage import artifact_prefix, revision_prefix
 from registry_ingest.tables import ArtifactRow, GroupCommandRow, GroupRow
 
@@ -87,18 +92,6 @@ class Stager(Protocol):
     async def rated(self, artifact_id: str, seconds: float) -> ArtifactRow | None: ...
 
     async def discard(self, artifact_id: str) -> None: ...
-
-
-@dataclass(frozen=True)
-class CommandSpec:
-    """One command as the caller wrote it (an upload's zip comes separately)."""
-
-    op: str
-    artifact_type: str
-    url: str | None = None
-    name: str | None = None
-    version: str | None = None
-    artifact_id: str | None = None
 
 
 @dataclass
@@ -168,7 +161,7 @@ class GroupService:
     async def add(self, group_id: str, actor: Actor, spec: CommandSpec) -> dict[str, Any]:
         """Append an ingest, update or delete command, checked as far as it can be now."""
         await self._owned(group_id, actor)
-        command = _command(group_id, spec)
+        command = parse_command(group_id, spec)
         if spec.op == "upload":
             raise BadRequest("Send an upload command as a multipart form to .../commands/upload.")
         await self._append(command)
@@ -186,7 +179,7 @@ class GroupService:
     ) -> dict[str, Any]:
         """Append an upload: the zip waits in the blob store (under the group) until execute."""
         await self._owned(group_id, actor)
-        command = _command(
+        command = parse_command(
             group_id, CommandSpec("upload", artifact_type, name=name, version=version)
         )
         key = f"groups/{group_id}/{uuid.uuid4().hex}.zip"
@@ -208,7 +201,7 @@ class GroupService:
                 "may hold; execute it and start another."
             )
         if outcome != OPEN:
-            raise _not_open(command.group_id, outcome)
+            raise not_open(command.group_id, outcome)
 
     # ------------------------------------------------------------------ execute
 
@@ -218,10 +211,10 @@ class GroupService:
         commands = await self._store.commands([group_id])
         if not commands:
             raise BadRequest("The group has no commands yet; add at least one, then execute.")
-        _check_targets(commands)
+        check_targets(commands)
         if not await self._store.claim(group_id, self._clock()):
             current = await self._store.get(group_id)
-            raise _not_open(group_id, current.state if current else "missing")
+            raise not_open(group_id, current.state if current else "missing")
         staging = _Staging(GroupPlan(group_id, actor))
         self._log.info("ingest.group.executing", group_id=group_id, commands=len(commands))
         try:
@@ -235,7 +228,7 @@ class GroupService:
             await self._store.apply(staging.plan, self._clock())
         except MemberFailed as failure:
             await self._roll_back(staging)
-            error = _member_error(group, commands, failure)
+            error = member_error(group, commands, failure)
             await self._store.fail(
                 group_id,
                 position=failure.position,
@@ -433,143 +426,8 @@ def _plan_events(staging: _Staging) -> None:
 
 def _updated(update: StagedUpdate) -> ArtifactRow:
     """The row as the update leaves it (for its event), without reading it back."""
-    current = update.current
-    merged = {
-        column: getattr(current, column)
-        for column in ("id", "name", "type", "status", "uploader", "created_at", "seq")
-    }
-    return ArtifactRow(**merged, **update.values, revision=update.revision)
-
-
-def _command(group_id: str, spec: CommandSpec) -> GroupCommandRow:
-    """A command row from what the caller sent, refusing (400) what can be refused now."""
-    if spec.op not in OPS:
-        raise BadRequest(f"Unknown command {spec.op!r}; use one of {', '.join(OPS)}.")
-    if spec.artifact_type not in ARTIFACT_TYPES:
-        raise BadRequest(
-            f"Unknown artifact type {spec.artifact_type!r}; use model, dataset or code."
-        )
-    name = given_name(spec.name)
-    if spec.op in ("update", "delete") and not spec.artifact_id:
-        raise BadRequest(f"A {spec.op} command needs the artifact's `id`.")
-    if spec.op in ("ingest", "update"):
-        if not spec.url:
-            raise BadRequest(f"An {spec.op} command needs the source `url`.")
-        parse_source_url(spec.url, spec.artifact_type)  # a malformed URL: 400 now
-    if spec.op == "update" and not name:
-        raise BadRequest("An update command needs the artifact's `name` (it must match its id).")
-    return GroupCommandRow(
-        group_id=group_id,
-        position=0,
-        op=spec.op,
-        artifact_type=spec.artifact_type,
-        artifact_id=spec.artifact_id if spec.op in ("update", "delete") else None,
-        name=name,
-        url=spec.url if spec.op in ("ingest", "update") else None,
-        version=spec.version,
-    )
-
-
-def _check_targets(commands: list[GroupCommandRow]) -> None:
-    seen: dict[str, int] = {}
-    for command in commands:
-        if command.op not in ("update", "delete") or not command.artifact_id:
-            continue
-        if command.artifact_id in seen:
-            raise BadRequest(
-                f"Commands {seen[command.artifact_id]} and {command.position} both change "
-                f"artifact {command.artifact_id!r}; one group changes an artifact once."
-            )
-        seen[command.artifact_id] = command.position
-
-
-def _not_open(group_id: str, state: str) -> RegistryError:
-    if state == "missing":
-        return NotFound(f"No group request has id {group_id!r} (for you).")
-    if state == EXPIRED:
-        return RegistryError(
-            f"The group request {group_id!r} expired; create a new one.", 410, code="expired"
-        )
-    if state == EXECUTING:
-        return RegistryError(
-            f"The group {group_id!r} is being executed; wait for its outcome.",
-            409,
-            code="conflict",
-        )
-    return RegistryError(
-        f"The group {group_id!r} was already executed ({state}); create a new one.",
-        409,
-        code="conflict",
-    )
-
-
-def _member_error(
-    group: GroupRow, commands: list[GroupCommandRow], failure: MemberFailed
-) -> RegistryError:
-    command = next((c for c in commands if c.position == failure.position), None)
-    label = _label(command) if command else f"command {failure.position}"
-    cause = failure.error
-    return RegistryError(
-        f"The group was rolled back, nothing of it was applied: member {failure.position} "
-        f"({label}) failed: {cause.message}",
-        cause.status,
-        code=cause.code,
-        details={
-            **cause.details,
-            "group": group.id,
-            "failed_member": {
-                "position": failure.position,
-                "op": command.op if command else None,
-                "reason": cause.message,
-                "status": cause.status,
-            },
-        },
-    )
-
-
-def _label(command: GroupCommandRow) -> str:
-    target = command.url or command.artifact_id or command.filename or command.name or ""
-    return f"{command.op} {command.artifact_type} {target}".strip()
-
-
-def describe_command(command: GroupCommandRow, *, committed: bool = False) -> dict[str, Any]:
-    # A new artifact's id means something only once its group committed.
-    creates = command.op in ("upload", "ingest")
-    return {
-        "position": command.position,
-        "op": command.op,
-        "type": command.artifact_type,
-        "id": command.artifact_id if committed or not creates else None,
-        "name": command.name,
-        "url": command.url,
-        "version": command.version,
-        "filename": command.filename,
-    }
-
-
-def describe_group(row: GroupRow, commands: list[GroupCommandRow]) -> dict[str, Any]:
-    failed = None
-    if row.failure is not None:
-        failed = {
-            "position": row.failed_position,
-            "status": row.failure_status,
-            "reason": row.failure,
-        }
-    return {
-        "id": row.id,
-        "owner": row.owner,
-        "state": row.state,
-        "created_at": _iso(row.created_at),
-        "expires_at": _iso(row.expires_at),
-        "executed_at": _iso(row.executed_at) if row.executed_at else None,
-        "commands": [describe_command(c, committed=row.state == COMMITTED) for c in commands],
-        "failure": failed,
-    }
-
-
-def _iso(value: datetime) -> str:
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    columns = {c.key: getattr(update.current, c.key) for c in ArtifactRow.__table__.columns}
+    return ArtifactRow(**{**columns, **update.values, "revision": update.revision})
 
 
 async def _chunks(source: BinaryIO) -> AsyncIterator[bytes]:
