@@ -183,7 +183,7 @@ def test_a_gate_refusal_rolls_the_whole_group_back(
     refused = admin.post(f"/groups/{group_id}/execute")
     assert refused.status_code == 424, refused.text
     body = refused.json()
-    assert "member 2" in body["detail"]
+    assert "member at position 2" in body["detail"]
     assert "rolled back" in body["detail"]
     assert body["details"]["failed_member"]["position"] == 2
     assert body["details"]["failed_member"]["op"] == "ingest"
@@ -232,7 +232,7 @@ def test_a_hub_outage_mid_group_rolls_back_naming_the_hub(
         fake_hub.control.clear_failures()
     assert outage.status_code >= 500, outage.text
     detail = outage.json()["detail"]
-    assert "member 1" in detail, detail
+    assert "member at position 1" in detail, detail
     assert "Hugging Face" in detail, detail
     assert visible_names(admin) == set()
     assert registry.blob_keys("artifacts/") == []

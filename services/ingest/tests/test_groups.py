@@ -264,7 +264,7 @@ async def test_a_failing_member_rolls_everything_back_and_is_named(world: World)
         await world.service.execute(group["id"], OWNER)
 
     assert failed.value.status == 502
-    assert "member 2" in failed.value.message
+    assert "member at position 2" in failed.value.message
     assert "fail.example" in failed.value.message
     assert failed.value.details["failed_member"]["position"] == 2
     assert await world.names() == {"old"}  # the delete did not happen, alpha is not there
@@ -297,7 +297,7 @@ async def test_a_change_meanwhile_fails_the_transaction_as_a_whole(world: World)
     with pytest.raises(RegistryError) as conflict:
         await world.service.execute(group["id"], OWNER)
     assert conflict.value.status == 409
-    assert "member 1" in conflict.value.message
+    assert "member at position 1" in conflict.value.message
     # alpha's staged row was in the same transaction: rolled back, then discarded.
     assert await world.catalog.status_of("new-1") is None
     assert world.bus.published == []

@@ -99,7 +99,8 @@ def member_error(
     label = _label(command) if command else f"command {failure.position}"
     cause = failure.error
     return RegistryError(
-        f"The group was rolled back, nothing of it was applied: member {failure.position} "
+        f"The group was rolled back, nothing of it was applied: the member at position "
+        f"{failure.position} "
         f"({label}) failed: {cause.message}",
         cause.status,
         code=cause.code,
