@@ -118,15 +118,31 @@ def test_a_group_commits_at_once_while_readers_poll(
     add(admin, group_id, op="delete", type="dataset", id=doomed_id)
     new = {"g-bert", "g-minilm", "g-upload"}
 
-    seen: list[tuple[set[str], int | None]] = []
+    # Each observation: which state the reader saw ("before", "after", or "half" — never).
+    seen: list[str] = []
     stop = threading.Event()
+
+    def state(names: set[str], old_present: bool) -> str:
+        if old_present and not names & new:
+            return "before"
+        if not old_present and new <= names:
+            return "after"
+        return f"half: {sorted(names)} old={old_present}"
 
     def poll() -> None:
         with registry.admin() as reader:
             while not stop.is_set():
-                names = visible_names(reader)
-                found = reader.get("/artifact/byName/g-bert")
-                seen.append((names, found.status_code))
+                names = visible_names(reader)  # enumerate
+                seen.append(state(names, "old-imdb" in names))
+                found = reader.post("/artifact/byRegEx", json={"regex": "^(g-|old-imdb)"})
+                matched = {a["name"] for a in found.json()} if found.status_code == 200 else set()
+                seen.append(state(matched, "old-imdb" in matched))
+                got = reader.get(f"/artifacts/dataset/{doomed_id}").status_code
+                by_name = reader.get("/artifact/byName/g-bert").status_code
+                assert got in (200, 404)
+                assert by_name in (200, 404)
+                if got == 404 or by_name == 200:
+                    seen.append("after")
 
     reader = threading.Thread(target=poll)
     reader.start()
@@ -141,11 +157,10 @@ def test_a_group_commits_at_once_while_readers_poll(
     assert outcome["state"] == "committed"
     assert {a["metadata"]["name"] for a in outcome["artifacts"]} == new | {"whisper-code"}
     assert len(seen) >= 2
-    for names, by_name in seen:
-        before = "old-imdb" in names and not names & new
-        after = "old-imdb" not in names and new <= names
-        assert before or after, names  # never half a group
-        assert by_name in (200, 404)
+    assert all(s in ("before", "after") for s in seen), seen  # never half a group
+    # Once a reader saw the group, no later read shows the catalog without it.
+    first_after = seen.index("after") if "after" in seen else len(seen)
+    assert "before" not in seen[first_after:], seen
     assert visible_names(admin) == new | {"whisper-code"}
 
     history = admin.get(f"/artifact/code/{kept_id}/audit").json()

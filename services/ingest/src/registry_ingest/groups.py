@@ -160,6 +160,7 @@ class GroupService:
 
     async def add(self, group_id: str, actor: Actor, spec: CommandSpec) -> dict[str, Any]:
         """Append an ingest, update or delete command, checked as far as it can be now."""
+        await self.expire()
         await self._owned(group_id, actor)
         command = parse_command(group_id, spec)
         if spec.op == "upload":
@@ -178,6 +179,7 @@ class GroupService:
         version: str | None,
     ) -> dict[str, Any]:
         """Append an upload: the zip waits in the blob store (under the group) until execute."""
+        await self.expire()
         await self._owned(group_id, actor)
         command = parse_command(
             group_id, CommandSpec("upload", artifact_type, name=name, version=version)
