@@ -16,9 +16,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.e2e.test_catalog import CATALOG
 from tests.fakes.hub import FakeHub
 from tests.harness.registry import RunningRegistry
-from tests.harness.topology import Setup, Topology, topology
+from tests.harness.topology import Topology, topology
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -27,21 +28,16 @@ MINILM = "https://huggingface.co/lineage-lab/minilm-imdb-sentiment"
 AUDIENCE = "https://huggingface.co/parvk11/audience_classifier_model"
 IMDB = "https://huggingface.co/datasets/stanfordnlp/imdb"
 WHISPER = "https://github.com/openai/whisper.git"
-TTL = 8  # seconds a request stays open (INGEST_GROUP_TTL_SECONDS)
-
-# The gate is on and the scoring double refuses the audience classifier (0.2), so a group
-# holding it must roll back; every other model is rated 0.8 and admitted.
-GROUPS = Setup(
-    settings={
-        "ingest": {"rating_wait_seconds": 20, "gate_enabled": True, "group_ttl_seconds": TTL}
-    },
-    ratings={"audience": 0.2, "": 0.8},
-)
+# The catalog module's setup (one pooled distributed registry for both): the gate is on and
+# the scoring double refuses the audience classifier (0.2), so a group holding it must roll
+# back; every other model here is rated 0.8 and admitted. Requests expire after TTL seconds.
+GROUPS = CATALOG
+TTL = GROUPS.settings["ingest"]["group_ttl_seconds"]
 
 
 @pytest.fixture(scope="module")
 def groups(topology_kind: str, request: pytest.FixtureRequest) -> Iterator[Topology]:
-    with topology(topology_kind, GROUPS, request, pooled=False) as running:
+    with topology(topology_kind, GROUPS, request) as running:
         yield running
 
 
