@@ -24,7 +24,8 @@ from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
 from registry_common.blobs import BlobStore
-from registry_common.errors import BadRequest, Conflict, RegistryError
+from registry_common.blobs.port import BlobNotFound
+from registry_common.errors import BadRequest, Conflict
 from registry_gateway.api import public_artifact
 from registry_gateway.clients import ServiceClients
 from registry_gateway.schemas import ArtifactType
@@ -283,9 +284,7 @@ async def _zip_snapshot(blobs: BlobStore, snapshot: dict[str, Any]) -> str:
                     try:
                         async for chunk in blobs.open(item["key"]):
                             await asyncio.to_thread(out.write, chunk)
-                    except RegistryError as exc:
-                        if exc.status != 404:
-                            raise
+                    except BlobNotFound as exc:
                         raise Conflict(
                             f"The {item['type']} {item['id']!r} was deleted while the group "
                             "was being read; download the group again."
