@@ -54,6 +54,18 @@ ROUTES: list[tuple[str, str, Any, str]] = [
     ),
     ("POST", "/artifact/byRegEx", {"regex": "x"}, "search"),
     ("GET", "/artifacts/model/123/download", None, "download"),
+    # Atomic groups (extension, R25): the single-artifact routes' permissions.
+    ("POST", "/groups", None, "upload"),
+    ("GET", "/groups", None, "upload"),
+    ("GET", "/groups/00000000-0000-0000-0000-000000000000", None, "upload"),
+    (
+        "POST",
+        "/groups/00000000-0000-0000-0000-000000000000/commands",
+        {"op": "delete", "type": "model", "id": "123"},
+        "upload",
+    ),
+    ("POST", "/groups/00000000-0000-0000-0000-000000000000/execute", None, "upload"),
+    ("GET", "/groups/00000000-0000-0000-0000-000000000000/download", None, "download"),
     ("GET", "/users", None, "admin"),
     (
         "POST",

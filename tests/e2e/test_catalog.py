@@ -27,8 +27,17 @@ WHISPER_CODE = "https://github.com/openai/whisper.git"
 # one registry: it refuses the audience classifier (every metric 0.2), takes the rest (0.8),
 # and never rates minilm-base (accepted as 202 after the wait, which is long enough for the
 # double's rating to cross the distributed bus). Enumerate pages hold 5 (the paging test).
+# The atomic-group tests (test_groups.py) share this setup, so one distributed registry serves
+# both modules: their group requests expire after 8 s (the expiry test waits that long).
 CATALOG = Setup(
-    settings={"ingest": {"page_size": 5, "rating_wait_seconds": 8, "gate_enabled": True}},
+    settings={
+        "ingest": {
+            "page_size": 5,
+            "rating_wait_seconds": 8,
+            "gate_enabled": True,
+            "group_ttl_seconds": 8,
+        }
+    },
     ratings={"audience": 0.2, "minilm-base": None, "": 0.8},
 )
 UNRATED_MODEL = "https://huggingface.co/lineage-lab/minilm-base"
@@ -36,7 +45,7 @@ UNRATED_MODEL = "https://huggingface.co/lineage-lab/minilm-base"
 
 @pytest.fixture(scope="module")
 def catalog(topology_kind: str, request: pytest.FixtureRequest) -> Iterator[Topology]:
-    with topology(topology_kind, CATALOG, request, pooled=False) as running:
+    with topology(topology_kind, CATALOG, request) as running:
         yield running
 
 

@@ -78,3 +78,23 @@ async def test_0006_adds_the_verdict_to_existing_rows_and_reverts(url: str) -> N
             assert kept == "old"
     finally:
         await engine.dispose()
+
+
+def _tables(connection: Connection) -> set[str]:
+    return set(inspect(connection).get_table_names())
+
+
+async def test_0010_adds_the_group_tables_and_reverts(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await run_migrations(engine, MIGRATIONS, version_table=VERSION_TABLE)
+        async with engine.connect() as conn:
+            assert {"ingest_groups", "ingest_group_commands"} <= await conn.run_sync(_tables)
+        async with engine.begin() as conn:
+            await conn.run_sync(_to("0009", down=True))
+            left = await conn.run_sync(_tables)
+            assert "ingest_groups" not in left
+            assert "ingest_group_commands" not in left
+            assert "ingest_artifacts" in left
+    finally:
+        await engine.dispose()

@@ -16,6 +16,9 @@ import type {
   ConfusionReport,
   DownloadHistory,
   DownloadPart,
+  GroupCommand,
+  GroupOutcome,
+  GroupRequest,
   ModelRating,
   Monitor,
   Permission,
@@ -293,4 +296,46 @@ export async function getConfusionReport(
   signal?: Signal,
 ): Promise<ConfusionReport> {
   return (await api.get<ConfusionReport>("/audit/package-confusion", { query: { offset, limit }, signal })).data;
+}
+
+/** Extension POST /groups: a new, empty atomic group request owned by the caller. */
+export async function createGroup(api: ApiClient): Promise<GroupRequest> {
+  return (await api.post<GroupRequest>("/groups", {})).data;
+}
+
+/** Extension GET /groups: the caller's group requests, newest first (admins: everyone's). */
+export async function listGroups(api: ApiClient, signal?: Signal): Promise<GroupRequest[]> {
+  return (await api.get<GroupRequest[]>("/groups", { signal })).data;
+}
+
+/** Extension GET /groups/{id}. */
+export async function getGroup(api: ApiClient, id: string, signal?: Signal): Promise<GroupRequest> {
+  return (await api.get<GroupRequest>(`/groups/${seg(id)}`, { signal })).data;
+}
+
+/** Extension POST /groups/{id}/commands: append an ingest, update or delete command. */
+export async function addGroupCommand(
+  api: ApiClient,
+  groupId: string,
+  command: { op: "ingest" | "update" | "delete"; type: ArtifactType; url?: string; name?: string; id?: string },
+): Promise<GroupCommand> {
+  return (await api.post<GroupCommand>(`/groups/${seg(groupId)}/commands`, { json: command })).data;
+}
+
+/** Extension POST /groups/{id}/commands/upload: append a zip to register at execute. */
+export async function addGroupUpload(
+  api: ApiClient,
+  groupId: string,
+  fields: { file: File; type: ArtifactType; name?: string },
+): Promise<GroupCommand> {
+  const form = new FormData();
+  form.append("file", fields.file, fields.file.name);
+  form.append("type", fields.type);
+  if (fields.name) form.append("name", fields.name);
+  return (await api.upload<GroupCommand>(`/groups/${seg(groupId)}/commands/upload`, form, {})).data;
+}
+
+/** Extension POST /groups/{id}/execute: all of the group at once, or nothing. */
+export async function executeGroup(api: ApiClient, groupId: string): Promise<GroupOutcome> {
+  return (await api.post<GroupOutcome>(`/groups/${seg(groupId)}/execute`, {})).data;
 }

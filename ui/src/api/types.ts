@@ -260,3 +260,33 @@ export interface ConfusionReport {
   computed_at: string;
   compute_seconds: number;
 }
+
+/** Extension (R25): an atomic group request and its commands (docs/api.md). */
+export type GroupOp = "upload" | "ingest" | "update" | "delete";
+export type GroupState = "open" | "executing" | "committed" | "failed" | "expired";
+
+export interface GroupCommand {
+  position: number;
+  op: GroupOp;
+  type: ArtifactType;
+  id: string | null;
+  name: string | null;
+  url: string | null;
+  version: string | null;
+  filename: string | null;
+}
+
+export interface GroupRequest {
+  id: string;
+  owner: string;
+  state: GroupState;
+  created_at: string;
+  expires_at: string;
+  executed_at: string | null;
+  commands: GroupCommand[];
+  failure: { position: number | null; status: number | null; reason: string } | null;
+}
+
+export interface GroupOutcome extends GroupRequest {
+  artifacts: Artifact[];
+}

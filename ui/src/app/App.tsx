@@ -4,6 +4,7 @@ import { ResetPage } from "../pages/admin/ResetPage";
 import { UsersPage } from "../pages/admin/UsersPage";
 import { ArtifactPage } from "../pages/artifact/ArtifactPage";
 import { BrowsePage } from "../pages/browse/BrowsePage";
+import { GroupsPage } from "../pages/groups/GroupsPage";
 import { HomePage } from "../pages/HomePage";
 import { NotFoundPage } from "../pages/NotFoundPage";
 import { ConfusionPage } from "../pages/ops/ConfusionPage";
@@ -48,6 +49,14 @@ export function App() {
               element={
                 <RequireAuth requires="upload">
                   <RegisterPage />
+                </RequireAuth>
+              }
+            />
+            <Route
+              path="groups"
+              element={
+                <RequireAuth requires="upload">
+                  <GroupsPage />
                 </RequireAuth>
               }
             />

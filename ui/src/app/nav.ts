@@ -20,6 +20,7 @@ export function navAllowed(item: NavItem, signedIn: boolean, can: (capability: C
 export const NAV_ITEMS: NavItem[] = [
   { to: "/artifacts", label: "Browse artifacts", requires: "search" },
   { to: "/register", label: "Register", requires: "upload" },
+  { to: "/groups", label: "Groups", requires: "upload" },
   { to: "/ops/health", label: "System health", requires: "signed-in" },
   { to: "/ops/logs", label: "Logs", requires: "admin" },
   { to: "/ops/traces", label: "Traces", requires: "admin" },

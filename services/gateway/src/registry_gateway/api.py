@@ -131,7 +131,7 @@ UPLOAD_FORM: dict[str, Any] = {
 }
 
 
-def _public(request: Request, artifact: dict[str, Any]) -> dict[str, Any]:
+def public_artifact(request: Request, artifact: dict[str, Any]) -> dict[str, Any]:
     """The spec's Artifact: metadata and data, with our absolute download URL."""
     meta = artifact["metadata"]
     download_url = str(request.url_for("download", artifact_type=meta["type"], id=meta["id"]))
@@ -412,7 +412,7 @@ def build_router(service: GatewayService) -> APIRouter:
         artifact_type: TypePath,
         id: IdPath,
     ) -> Any:
-        return _public(request, await service.get(artifact_type, id))
+        return public_artifact(request, await service.get(artifact_type, id))
 
     @router.put(
         "/artifacts/{artifact_type}/{id}",
@@ -441,7 +441,7 @@ def build_router(service: GatewayService) -> APIRouter:
         status, artifact = await service.update(
             artifact_type, id, body.metadata.id, body.metadata.name, body.data.url, caller
         )
-        return JSONResponse(_public(request, artifact), status_code=status)
+        return JSONResponse(public_artifact(request, artifact), status_code=status)
 
     @router.delete(
         "/artifacts/{artifact_type}/{id}",
@@ -492,7 +492,7 @@ def build_router(service: GatewayService) -> APIRouter:
         status, artifact = await service.create(
             artifact_type, body.url, body.name, body.version, caller
         )
-        return JSONResponse(_public(request, artifact), status_code=status)
+        return JSONResponse(public_artifact(request, artifact), status_code=status)
 
     @router.post(
         "/artifact/{artifact_type}/upload",
@@ -523,7 +523,7 @@ def build_router(service: GatewayService) -> APIRouter:
         status, artifact = await service.upload(
             artifact_type, content_type, request.stream(), caller
         )
-        return JSONResponse(_public(request, artifact), status_code=status)
+        return JSONResponse(public_artifact(request, artifact), status_code=status)
 
     @router.get(
         "/artifacts/{artifact_type}/{id}/download",

@@ -16,6 +16,7 @@ from registry_gateway.api import build_router
 from registry_gateway.artifact_details import build_details_router
 from registry_gateway.clients import ServiceClients
 from registry_gateway.config import GatewaySettings
+from registry_gateway.groups import build_groups_router
 from registry_gateway.hub_api import build_hub_router
 from registry_gateway.load_tests import build_load_test_router
 from registry_gateway.openapi_doc import install_openapi
@@ -30,6 +31,7 @@ from registry_gateway.webui import locate_ui_dir, mount_web_ui
 SPEC_VERSION = "3.4.7"
 # The one route whose body may be large: a zip upload (multipart).
 UPLOAD_PATH_PATTERN = r"/artifact/[^/]+/upload"
+GROUP_UPLOAD_PATH_PATTERN = r"/groups/[^/]+/commands/upload"
 
 
 def create_app(
@@ -68,7 +70,11 @@ def create_app(
         description="The registry's public API (the customer's OpenAPI contract, plus extensions).",
         lifespan=lifespan,
         body_limits=BodyLimits.of(
-            runtime.max_body_bytes, [(UPLOAD_PATH_PATTERN, settings.max_upload_bytes)]
+            runtime.max_body_bytes,
+            [
+                (UPLOAD_PATH_PATTERN, settings.max_upload_bytes),
+                (GROUP_UPLOAD_PATH_PATTERN, settings.max_upload_bytes),
+            ],
         ),
     )
     app.state.settings = settings
@@ -82,6 +88,7 @@ def create_app(
     app.include_router(build_confusion_router(service))
     app.include_router(build_hub_router(the_clients))
     app.include_router(build_load_test_router(service))
+    app.include_router(build_groups_router(the_clients))
 
     # The served document is the contract: no 422s, every spec component, and
     # X-Authorization required (the route answers a missing one with 403 itself).

@@ -26,6 +26,9 @@ from registry_ingest.config import IngestSettings
 from registry_ingest.confusion.audit import ConfusionAudit
 from registry_ingest.confusion.scoring import AuditSettings
 from registry_ingest.dynamo_catalog import DynamoCatalog
+from registry_ingest.group_api import build_group_router
+from registry_ingest.group_store import GroupStore
+from registry_ingest.groups import GroupService
 from registry_ingest.handlers import build_handlers
 from registry_ingest.hub import HubRepos
 from registry_ingest.hub_api import build_hub_router
@@ -83,17 +86,20 @@ def create_app(
     )
     monitors = MonitorStore(kit.db)
     indexes = BundleIndexes(kit.db, store)
+    group_store = GroupStore(kit.db)
+    uow = unit_of_work_factory(
+        kit.db, kit.outbox, catalog if isinstance(catalog, DynamoCatalog) else None
+    )
     service = IngestService(
         settings,
         catalog,
         store,
-        unit_of_work_factory(
-            kit.db, kit.outbox, catalog if isinstance(catalog, DynamoCatalog) else None
-        ),
+        uow,
         source_fetcher,
         kit.log,
         popularity,
         indexes=indexes,
+        groups=group_store,
     )
     sweeper = OrphanSweeper(
         store,
@@ -102,6 +108,17 @@ def create_app(
         kit.log,
         grace_seconds=settings.orphan_grace_seconds,
         interval_seconds=settings.orphan_sweep_interval_seconds,
+    )
+    groups = GroupService(
+        store=group_store,
+        stager=service,
+        blobs=store,
+        uow=uow,
+        log=kit.log,
+        ttl_seconds=settings.group_ttl_seconds,
+        max_commands=settings.group_max_commands,
+        rating_wait_seconds=settings.rating_wait_seconds,
+        workdir=runtime.data_dir / "work",
     )
     sensitive = SensitiveModels(
         settings, monitors, audit, store, sandbox or build_sandbox(settings), kit.log
@@ -135,11 +152,18 @@ def create_app(
         # The zip plus the form's few fields; the zip itself is held to max_upload_bytes.
         body_limits=BodyLimits.internal(
             runtime.max_body_bytes,
-            [(r"/internal/artifacts/[^/]+/upload", settings.max_upload_bytes + 1024**2)],
+            [
+                (pattern, settings.max_upload_bytes + 1024**2)
+                for pattern in (
+                    r"/internal/artifacts/[^/]+/upload",
+                    r"/internal/groups/[^/]+/commands/upload",
+                )
+            ],
         ),
     )
     app.include_router(build_router(service, reader))
     app.include_router(build_monitor_router(reader, sensitive))
+    app.include_router(build_group_router(groups, reader))
     app.include_router(build_confusion_router(confusion))
     app.include_router(build_hub_router(hub))
     app.include_router(kit.health_router())

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry_common.db import database_errors
 from registry_common.uow import Sessions
@@ -40,18 +41,7 @@ class AuditTrail:
                     .where(PopularityRow.artifact_id == row.id)
                     .values(downloads=PopularityRow.downloads + 1)
                 )
-            session.add(
-                AuditRow(
-                    artifact_id=row.id,
-                    artifact_name=row.name,
-                    artifact_type=row.type,
-                    action=action,
-                    user_name=actor.name if actor else "anonymous",
-                    user_is_admin=actor.is_admin if actor else False,
-                    at=datetime.now(UTC),
-                    user_created_at=actor.created_at if actor else None,
-                )
-            )
+            session.add(audit_entry(row, action, actor))
 
     async def entries(self, artifact_id: str) -> list[dict[str, Any]]:
         statement = (
@@ -78,11 +68,31 @@ class AuditTrail:
 
     async def forget(self, artifact_id: str) -> None:
         async with database_errors(), self._sessions.begin() as session:
-            await session.execute(delete(AuditRow).where(AuditRow.artifact_id == artifact_id))
+            await forget_in(session, artifact_id)
 
     async def clear(self) -> None:
         async with database_errors(), self._sessions.begin() as session:
             await session.execute(delete(AuditRow))
+
+
+def audit_entry(row: ArtifactRow, action: str, actor: Actor | None) -> AuditRow:
+    """One audit row, for the caller's session (`AuditTrail.record`, an atomic group)."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    return AuditRow(
+        artifact_id=row.id,
+        artifact_name=row.name,
+        artifact_type=row.type,
+        action=action,
+        user_name=actor.name if actor else "anonymous",
+        user_is_admin=actor.is_admin if actor else False,
+        at=datetime.now(UTC),
+        user_created_at=actor.created_at if actor else None,
+    )
+
+
+async def forget_in(session: AsyncSession, artifact_id: str) -> None:
+    await session.execute(delete(AuditRow).where(AuditRow.artifact_id == artifact_id))
 
 
 def _utc(value: datetime) -> datetime:

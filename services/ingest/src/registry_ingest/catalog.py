@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from registry_common.db import database_errors
@@ -22,6 +23,9 @@ from registry_ingest.tables import ArtifactHistoryRow, ArtifactRow, PopularityRo
 READY = "ready"
 PENDING = "pending"
 REJECTED = "rejected"
+# A member of an atomic group being executed: stored, invisible, made ready (or removed) with
+# the rest of its group in one transaction (groups.py).
+STAGED = "staged"
 
 
 @dataclass(frozen=True)
@@ -227,23 +231,8 @@ class Catalog:
         both win: the loser gets False and nothing of it is written.
         """
         async with database_errors(), self._sessions.begin() as session:
-            result = await session.execute(
-                update(ArtifactRow)
-                .where(ArtifactRow.id == current.id, ArtifactRow.revision == current.revision)
-                .values({**values, "revision": current.revision + 1, "updated_at": now})
-            )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
+            if not await replace_revision_in(session, current, values, by=by, now=now):
                 return False  # nothing was written; the caller's transaction decides
-            session.add(
-                ArtifactHistoryRow(
-                    artifact_id=current.id,
-                    revision=current.revision,
-                    source_url=current.source_url,
-                    details=current.details,
-                    replaced_at=now,
-                    replaced_by=by,
-                )
-            )
         return True
 
     async def revisions_of(self, artifact_ids: Collection[str]) -> dict[str, int]:
@@ -273,19 +262,53 @@ class Catalog:
 
     async def remove(self, artifact_id: str) -> None:
         async with database_errors(), self._sessions.begin() as session:
-            await session.execute(delete(ArtifactRow).where(ArtifactRow.id == artifact_id))
-            await session.execute(
-                delete(ArtifactHistoryRow).where(ArtifactHistoryRow.artifact_id == artifact_id)
-            )
-            await session.execute(
-                delete(PopularityRow).where(PopularityRow.artifact_id == artifact_id)
-            )
+            await remove_in(session, artifact_id)
 
     async def clear(self) -> None:
         async with database_errors(), self._sessions.begin() as session:
             await session.execute(delete(ArtifactHistoryRow))
             await session.execute(delete(PopularityRow))
             await session.execute(delete(ArtifactRow))
+
+
+async def replace_revision_in(
+    session: AsyncSession,
+    current: ArtifactRow,
+    values: dict[str, Any],
+    *,
+    by: str | None,
+    now: datetime,
+) -> bool:
+    """`Catalog.replace_revision`'s statements inside the caller's transaction (an atomic
+    group applies several); False, having written nothing, if `current` is not current."""
+    result = await session.execute(
+        update(ArtifactRow)
+        .where(ArtifactRow.id == current.id, ArtifactRow.revision == current.revision)
+        .values({**values, "revision": current.revision + 1, "updated_at": now})
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    session.add(
+        ArtifactHistoryRow(
+            artifact_id=current.id,
+            revision=current.revision,
+            source_url=current.source_url,
+            details=current.details,
+            replaced_at=now,
+            replaced_by=by,
+        )
+    )
+    return True
+
+
+async def remove_in(session: AsyncSession, artifact_id: str) -> bool:
+    """An artifact's catalog rows, inside the caller's transaction; False if it had none."""
+    result = await session.execute(delete(ArtifactRow).where(ArtifactRow.id == artifact_id))
+    await session.execute(
+        delete(ArtifactHistoryRow).where(ArtifactHistoryRow.artifact_id == artifact_id)
+    )
+    await session.execute(delete(PopularityRow).where(PopularityRow.artifact_id == artifact_id))
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def _any_of(queries: Sequence[NameQuery]) -> ColumnElement[bool]:

@@ -30,6 +30,17 @@ class IngestSettings(SandboxSettings, BaseSettings):
     rating_wait_seconds: float = Field(
         default=60.0, ge=0, description="How long a create waits for the rating before 202."
     )
+    group_ttl_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description=(
+            "How long an atomic group request (R25) stays open for commands and its execute; "
+            "past it the request is expired (410) and its uploaded zips are removed."
+        ),
+    )
+    group_max_commands: int = Field(
+        default=100, ge=1, description="Commands one atomic group may hold (413 beyond)."
+    )
     page_size: int = Field(default=100, ge=1, le=1000, description="Artifacts per enumerate page.")
     max_queries: int = Field(default=64, ge=1, description="Queries per enumerate request (413).")
     max_name_matches: int = Field(default=1000, ge=1, description="Cap of /artifact/byName.")

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry_common.db import database_errors
 from registry_common.uow import Sessions
@@ -103,10 +104,7 @@ class MonitorStore:
 
     async def forget(self, artifact_id: str) -> None:
         async with database_errors(), self._sessions.begin() as session:
-            await session.execute(delete(MonitorRow).where(MonitorRow.artifact_id == artifact_id))
-            await session.execute(
-                delete(DownloadHistoryRow).where(DownloadHistoryRow.artifact_id == artifact_id)
-            )
+            await forget_monitor_in(session, artifact_id)
 
     async def clear(self) -> None:
         async with database_errors(), self._sessions.begin() as session:
@@ -133,3 +131,11 @@ def utc_text(value: datetime) -> str:
     # SQLite hands back naive datetimes; every stored time is UTC.
     moment = value if value.tzinfo else value.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+async def forget_monitor_in(session: AsyncSession, artifact_id: str) -> None:
+    """A model's monitor and download history, inside the caller's transaction."""
+    await session.execute(delete(MonitorRow).where(MonitorRow.artifact_id == artifact_id))
+    await session.execute(
+        delete(DownloadHistoryRow).where(DownloadHistoryRow.artifact_id == artifact_id)
+    )

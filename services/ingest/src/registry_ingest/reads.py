@@ -195,6 +195,13 @@ class CatalogReader:
         if part not in PARTS:
             raise BadRequest(f"Unknown part {part!r}; choose one of {', '.join(PARTS)}.")
         row = await self.get(artifact_type, artifact_id)
+        return await self.download_row(row, part, actor, client)
+
+    async def download_row(
+        self, row: ArtifactRow, part: str, actor: Actor | None, client: str | None
+    ) -> dict[str, Any]:
+        """Serve `row` as read (its revision's blob): the monitor, the audit, the event and
+        where the blob is. An atomic group's snapshot serves each member this way."""
         info = await self._blobs.stat(part_key(row.id, row.revision, part))
         await self.admit_download(row, part, info, actor, client, bytes_served=info.size)
         suffix = "" if part == "full" else f"-{part}"

@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import tempfile
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -37,9 +37,10 @@ from registry_common.telemetry import inject_trace_context
 from registry_ingest.audit import Actor
 from registry_ingest.bundle_index import BundleIndexes, IndexEntry, build_index, file_reader
 from registry_ingest.bundles import Bundle, build_bundle
-from registry_ingest.catalog import PENDING, READY, REJECTED, CatalogStore, DuplicateId
+from registry_ingest.catalog import PENDING, READY, REJECTED, STAGED, CatalogStore, DuplicateId
 from registry_ingest.config import IngestSettings
 from registry_ingest.gate import failing_metrics
+from registry_ingest.group_store import GroupStore
 from registry_ingest.ids import new_artifact_id
 from registry_ingest.popularity import Popularity
 from registry_ingest.scanning.bundle import ScanLimits, WeightsScan, refusal, scan_files
@@ -61,6 +62,21 @@ class Outcome:
 
     status: int
     row: ArtifactRow
+
+
+@dataclass(frozen=True)
+class StagedUpdate:
+    """An update's new revision, fetched, scanned and in the blob store, not yet recorded:
+    `values` are the catalog columns `Catalog.replace_revision` writes."""
+
+    current: ArtifactRow
+    values: dict[str, Any]
+    fetched: FetchedSource
+    entries: list[IndexEntry] = field(default_factory=list)  # the bundle index (Hub API)
+
+    @property
+    def revision(self) -> int:
+        return self.current.revision + 1
 
 
 def utc_now() -> datetime:
@@ -89,8 +105,10 @@ class IngestService:
         log: Any,
         popularity: Popularity,
         indexes: BundleIndexes | None = None,
+        groups: GroupStore | None = None,
     ) -> None:
         self._indexes = indexes
+        self._groups = groups
         self._popularity = popularity
         self._settings = settings
         self._catalog = catalog
@@ -111,24 +129,24 @@ class IngestService:
         actor: Actor | None,
         version: str | None = None,
     ) -> Outcome:
-        ref = parse_source_url(url, artifact_type)
+        default, fetch = self.url_source(artifact_type, url)
         return await self._ingest(
             artifact_type,
-            name=_given_name(name) or ref.default_name,
+            name=given_name(name) or default,
             actor=actor,
             version=version,
-            fetch=lambda workdir: self._fetcher.fetch(ref, workdir),
+            fetch=fetch,
         )
 
-    async def register_upload(
-        self,
-        artifact_type: str,
-        zip_path: Path | BinaryIO,
-        filename: str,
-        name: str | None,
-        actor: Actor | None,
-        version: str | None = None,
-    ) -> Outcome:
+    def url_source(self, artifact_type: str, url: str) -> tuple[str, Fetch]:
+        """The name a URL gives an artifact, and how to fetch it (400 for a bad URL now)."""
+        ref = parse_source_url(url, artifact_type)
+        return ref.default_name, lambda workdir: self._fetcher.fetch(ref, workdir)
+
+    def upload_source(
+        self, artifact_type: str, zip_path: Path | BinaryIO, filename: str
+    ) -> tuple[str, Fetch]:
+        """The name an uploaded zip gives an artifact, and how to unpack it (with limits)."""
         limits = UploadLimits(
             max_bytes=self._settings.max_upload_bytes,
             max_files=self._settings.max_upload_files,
@@ -141,10 +159,21 @@ class IngestService:
                 zip_path, workdir, filename=filename, limits=limits, artifact_type=artifact_type
             )
 
-        default = Path(filename).stem or "upload"
+        return Path(filename).stem or "upload", fetch
+
+    async def register_upload(
+        self,
+        artifact_type: str,
+        zip_path: Path | BinaryIO,
+        filename: str,
+        name: str | None,
+        actor: Actor | None,
+        version: str | None = None,
+    ) -> Outcome:
+        default, fetch = self.upload_source(artifact_type, zip_path, filename)
         return await self._ingest(
             artifact_type,
-            name=_given_name(name) or default,
+            name=given_name(name) or default,
             actor=actor,
             version=version,
             fetch=fetch,
@@ -159,13 +188,11 @@ class IngestService:
         version: str | None,
         fetch: Fetch,
     ) -> Outcome:
-        self._workdir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=self._workdir) as tmp:
-            fetched = await fetch(Path(tmp))
-            scan = await self._scan_weights(fetched)
-            bundle = await build_bundle(fetched, Path(tmp))
-            row = await self._store_new(artifact_type, name, actor, version, fetched, bundle, scan)
-            await self._save_index(row.id, row.revision, await _index_of(bundle))
+        # Only models are rated before they become visible; datasets and code at once.
+        status = PENDING if artifact_type == "model" else READY
+        row, _ = await self.stage_new(
+            artifact_type, name=name, actor=actor, version=version, fetch=fetch, status=status
+        )
         self._log.info(
             "ingest.artifact.stored",
             artifact_id=row.id,
@@ -178,6 +205,29 @@ class IngestService:
             return Outcome(201, row)
         return await self._await_rating(row)
 
+    async def stage_new(
+        self,
+        artifact_type: str,
+        *,
+        name: str,
+        actor: Actor | None,
+        version: str | None,
+        fetch: Fetch,
+        status: str,
+    ) -> tuple[ArtifactRow, FetchedSource]:
+        """Fetch, scan (the unsafe-weights gate), bundle and store a new artifact, recorded
+        with `status`: the single path's pending/ready, or an atomic group's staged."""
+        self._workdir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=self._workdir) as tmp:
+            fetched = await fetch(Path(tmp))
+            scan = await self._scan_weights(fetched)
+            bundle = await build_bundle(fetched, Path(tmp))
+            row = await self._store_new(
+                artifact_type, name, actor, version, fetched, bundle, scan, status
+            )
+            await self._save_index(row.id, row.revision, await _index_of(bundle))
+        return row, fetched
+
     async def _store_new(
         self,
         artifact_type: str,
@@ -187,12 +237,11 @@ class IngestService:
         fetched: FetchedSource,
         bundle: Bundle,
         scan: WeightsScan,
+        status: str,
     ) -> ArtifactRow:
         """Store the bundle, then the row, its audit entry and ArtifactUploaded at once."""
         uploader = actor.name if actor else None
         now = utc_now()
-        # Only models are rated before they become visible; datasets and code at once.
-        status = PENDING if artifact_type == "model" else READY
         for _ in range(5):
             artifact_id = new_artifact_id()
             await store_bundle(self._blobs, artifact_id, 1, bundle)
@@ -209,8 +258,9 @@ class IngestService:
             try:
                 async with self._uow() as uow:
                     await uow.catalog.insert(row)
-                    await uow.audit.record(row, "CREATE", actor)
-                    uow.record(_uploaded(row, fetched))
+                    if status != STAGED:  # a group's member is recorded when the group applies
+                        await uow.audit.record(row, "CREATE", actor)
+                        uow.record(uploaded_event(row, fetched))
                     await uow.commit()
                 return row
             except DuplicateId:
@@ -284,6 +334,40 @@ class IngestService:
         finally:
             self._waiters.pop(row.id, None)
 
+    def gated(self, row: ArtifactRow) -> bool:
+        """Whether the R2 gate decides this artifact's admission by its rating."""
+        return self._settings.gate_enabled and is_public_hf_model(row)
+
+    async def rated(self, artifact_id: str, seconds: float) -> ArtifactRow | None:
+        """The row once its rating is recorded (whatever its status), None if it is not
+        within `seconds` or the row is gone: the same signal and database fallback as
+        `_await_rating`."""
+        waiter = self._waiters.setdefault(artifact_id, asyncio.Event())
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        try:
+            while True:
+                row = await self._catalog.get(artifact_id, visible_only=False)
+                if row is None or "rating" in row.details:
+                    return row
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    return None
+                waiter.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(waiter.wait(), timeout=min(remaining, 0.5))
+        finally:
+            self._waiters.pop(artifact_id, None)
+
+    async def discard(self, artifact_id: str) -> None:
+        """Remove a staged artifact, rows and blobs (a group rolled back); one that became
+        visible meanwhile is not staged any more and stays."""
+        status = await self._catalog.status_of(artifact_id)
+        if status not in (STAGED, None):
+            return
+        await self._catalog.remove(artifact_id)
+        await self._blobs.delete_prefix(artifact_prefix(artifact_id))
+
     # ------------------------------------------------------------------ rating outcome
 
     async def record_rating(self, event: ArtifactScored) -> None:
@@ -315,7 +399,7 @@ class IngestService:
         }
         now = utc_now()
         if row.status == PENDING:
-            gated = self._settings.gate_enabled and _is_public_hf_model(row)
+            gated = self.gated(row)
             status = REJECTED if gated and not vetted else READY
             decided = await self._catalog.decide(
                 row.id,
@@ -354,7 +438,37 @@ class IngestService:
         actor: Actor | None,
     ) -> Outcome:
         by = actor.name if actor else None
-        current = await self._visible(artifact_type, artifact_id)
+        staged = await self.stage_update(artifact_type, artifact_id, name, url)
+        revision = staged.revision
+        now = staged.values["updated_at"]
+        try:
+            async with self._uow() as uow:
+                if not await uow.catalog.replace_revision(
+                    staged.current, staged.values, by=by, now=now
+                ):
+                    raise RegistryError(
+                        "The artifact was updated by someone else meanwhile; read it and retry.",
+                        409,
+                    )
+                updated = await uow.catalog.get(artifact_id)
+                if updated is None:  # the conditional UPDATE above just wrote it
+                    raise RegistryError(f"Artifact {artifact_id} vanished during its update.")
+                await uow.audit.record(updated, "UPDATE", actor)
+                uow.record(updated_event(updated, staged.fetched, by))
+                await uow.commit()
+        except BaseException:
+            await self._discard_blobs(revision_prefix(artifact_id, revision))
+            raise
+        await self._save_index(artifact_id, revision, staged.entries)
+        self._log.info("ingest.artifact.updated", artifact_id=artifact_id, revision=revision)
+        return Outcome(200, updated)
+
+    async def stage_update(
+        self, artifact_type: str, artifact_id: str, name: str, url: str
+    ) -> StagedUpdate:
+        """Check the target, then fetch, scan, bundle and store its next revision's blobs
+        (under their own prefix: invisible until a row points at that revision)."""
+        current = await self.visible(artifact_type, artifact_id)
         if name != current.name:
             raise BadRequest(
                 f"The name {name!r} does not match artifact {artifact_id}'s name "
@@ -370,35 +484,9 @@ class IngestService:
             entries = await _index_of(bundle)
             await store_bundle(self._blobs, artifact_id, revision, bundle)
         now = utc_now()
-        values = _content_columns(fetched, bundle, scan, None, now)
-        try:
-            async with self._uow() as uow:
-                if not await uow.catalog.replace_revision(current, values, by=by, now=now):
-                    raise RegistryError(
-                        "The artifact was updated by someone else meanwhile; read it and retry.",
-                        409,
-                    )
-                updated = await uow.catalog.get(artifact_id)
-                if updated is None:  # the conditional UPDATE above just wrote it
-                    raise RegistryError(f"Artifact {artifact_id} vanished during its update.")
-                await uow.audit.record(updated, "UPDATE", actor)
-                uow.record(
-                    ArtifactUpdated(
-                        source="ingest",
-                        artifact=_ref(updated),
-                        source_url=updated.source_url,
-                        uploader=by,
-                        metadata=_event_metadata(updated, fetched),
-                        trace_context=inject_trace_context(),
-                    )
-                )
-                await uow.commit()
-        except BaseException:
-            await self._discard_blobs(revision_prefix(artifact_id, revision))
-            raise
-        await self._save_index(artifact_id, revision, entries)
-        self._log.info("ingest.artifact.updated", artifact_id=artifact_id, revision=revision)
-        return Outcome(200, updated)
+        return StagedUpdate(
+            current, _content_columns(fetched, bundle, scan, None, now), fetched, entries
+        )
 
     async def delete(self, artifact_type: str, artifact_id: str) -> None:
         """Catalog, audit, monitor rows and ArtifactDeleted in one transaction; the blobs
@@ -410,11 +498,7 @@ class IngestService:
             await uow.catalog.remove(row.id)
             await uow.audit.forget(row.id)
             await uow.monitors.forget(row.id)
-            uow.record(
-                ArtifactDeleted(
-                    source="ingest", artifact=_ref(row), trace_context=inject_trace_context()
-                )
-            )
+            uow.record(deleted_event(row))
             await uow.commit()
         if self._indexes is not None:  # derived data: rebuilt on demand, so after the commit
             await self._indexes.forget(row.id)
@@ -439,10 +523,13 @@ class IngestService:
             await uow.commit()
         if self._indexes is not None:
             await self._indexes.clear()
+        if self._groups is not None:
+            await self._groups.clear()
+            await self._blobs.delete_prefix("groups/")
         removed = await self._blobs.delete_prefix("artifacts/")
         self._log.info("ingest.reset.applied", blobs_removed=removed)
 
-    async def _visible(self, artifact_type: str, artifact_id: str) -> ArtifactRow:
+    async def visible(self, artifact_type: str, artifact_id: str) -> ArtifactRow:
         row = await self._catalog.get(artifact_id)
         if row is None or row.type != artifact_type:
             raise NotFound(f"No {artifact_type} artifact has id {artifact_id!r}.")
@@ -456,22 +543,7 @@ async def _index_of(bundle: Bundle) -> list[IndexEntry]:
     )
 
 
-def _ref(row: ArtifactRow) -> ArtifactRef:
-    return ArtifactRef(id=row.id, name=row.name, type=row.type)  # type: ignore[arg-type]
-
-
-def _uploaded(row: ArtifactRow, fetched: FetchedSource) -> ArtifactUploaded:
-    return ArtifactUploaded(
-        source="ingest",
-        artifact=_ref(row),
-        source_url=row.source_url,
-        uploader=row.uploader,
-        metadata=_event_metadata(row, fetched),
-        trace_context=inject_trace_context(),
-    )
-
-
-def _given_name(name: str | None) -> str | None:
+def given_name(name: str | None) -> str | None:
     if name is None:
         return None
     if not name.strip():
@@ -509,6 +581,36 @@ def _content_columns(
     }
 
 
+def uploaded_event(row: ArtifactRow, fetched: FetchedSource) -> ArtifactUploaded:
+    return ArtifactUploaded(
+        source="ingest",
+        artifact=ArtifactRef(id=row.id, name=row.name, type=row.type),  # type: ignore[arg-type]
+        source_url=row.source_url,
+        uploader=row.uploader,
+        metadata=_event_metadata(row, fetched),
+        trace_context=inject_trace_context(),
+    )
+
+
+def updated_event(row: ArtifactRow, fetched: FetchedSource, by: str | None) -> ArtifactUpdated:
+    return ArtifactUpdated(
+        source="ingest",
+        artifact=ArtifactRef(id=row.id, name=row.name, type=row.type),  # type: ignore[arg-type]
+        source_url=row.source_url,
+        uploader=by,
+        metadata=_event_metadata(row, fetched),
+        trace_context=inject_trace_context(),
+    )
+
+
+def deleted_event(row: ArtifactRow) -> ArtifactDeleted:
+    return ArtifactDeleted(
+        source="ingest",
+        artifact=ArtifactRef(id=row.id, name=row.name, type=row.type),  # type: ignore[arg-type]
+        trace_context=inject_trace_context(),
+    )
+
+
 def _event_metadata(row: ArtifactRow, fetched: FetchedSource) -> dict[str, Any]:
     details = row.details
     return {
@@ -531,7 +633,7 @@ def _event_metadata(row: ArtifactRow, fetched: FetchedSource) -> dict[str, Any]:
     }
 
 
-def _is_public_hf_model(row: ArtifactRow) -> bool:
+def is_public_hf_model(row: ArtifactRow) -> bool:
     return row.type == "model" and row.source_kind == "huggingface_model"
 
 

@@ -139,3 +139,42 @@ class BundleIndexRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     entries: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class GroupRow(Base):
+    """An atomic group request (R25): open while its owner appends commands, then executed
+    once (committed or failed), or expired. Its commands are `GroupCommandRow`s."""
+
+    __tablename__ = "ingest_groups"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(255), index=True)
+    state: Mapped[str] = mapped_column(String(16))  # open executing committed failed expired
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    executed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Which command failed (its position), with the status and sentence the caller got.
+    failed_position: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    failure_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    failure: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class GroupCommandRow(Base):
+    """One command of a group: upload (a zip kept under `upload_key` until execute), ingest
+    (from a URL), update or delete; `artifact_id` is the target, or the staged new id."""
+
+    __tablename__ = "ingest_group_commands"
+
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    group_id: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer)
+    op: Mapped[str] = mapped_column(String(16))  # upload ingest update delete
+    artifact_type: Mapped[str] = mapped_column(String(16))
+    artifact_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    name: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    version: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    upload_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    filename: Mapped[str | None] = mapped_column(String(255), nullable=True)
+
+    __table_args__ = (Index("ix_ingest_group_commands_group_position", "group_id", "position"),)

@@ -11,6 +11,7 @@ from registry_common.outbox import Outbox
 from registry_common.uow import Sessions, UnitOfWork
 from registry_ingest.audit import AuditTrail
 from registry_ingest.catalog import Catalog, CatalogStore
+from registry_ingest.group_store import GroupStore
 from registry_ingest.monitor_store import MonitorStore
 
 
@@ -22,6 +23,7 @@ class IngestUnitOfWork(UnitOfWork):
     catalog: CatalogStore
     audit: AuditTrail
     monitors: MonitorStore
+    groups: GroupStore
 
     def __init__(
         self,
@@ -36,6 +38,7 @@ class IngestUnitOfWork(UnitOfWork):
         self.catalog = self._fixed_catalog or Catalog(sessions)
         self.audit = AuditTrail(sessions)
         self.monitors = MonitorStore(sessions)
+        self.groups = GroupStore(sessions)
 
 
 UnitOfWorkFactory = Callable[[], IngestUnitOfWork]
