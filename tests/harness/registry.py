@@ -66,6 +66,14 @@ class RunningRegistry:
         )
 
 
+@dataclass
+class EmbeddedRunningRegistry(RunningRegistry):
+    """An embedded registry plus its ASGI app (its bus, its services), for tests that reach
+    inside the one process: a crashed worker, a failed component."""
+
+    app: Any = None
+
+
 class _ThreadedServer(uvicorn.Server):
     def install_signal_handlers(self) -> None:  # the test runner owns signals
         return None
@@ -119,7 +127,7 @@ def embedded(
         the_runtime, settings=settings(the_runtime) if settings else None, factories=factories
     )
     with serve_app(app) as url:
-        yield RunningRegistry(url, data_dir)
+        yield EmbeddedRunningRegistry(url, data_dir, app=app)
 
 
 @pytest.fixture
