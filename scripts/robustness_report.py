@@ -50,8 +50,8 @@ def _cell(row: Mapping[str, Any] | None) -> str:
         return "not staged"
     if row["outcome"] == "ok":
         return "ok"
-    detail = str(row["detail"]).split(" (")[0].replace("|", "\\|")
-    return f"{row['outcome']}: {detail}"
+    named = f", names the {row['named']}" if row["named"] else ", names no component"
+    return f"{row['outcome']}{named}"
 
 
 def render(rows: Iterable[Mapping[str, Any]]) -> str:

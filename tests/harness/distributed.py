@@ -387,7 +387,8 @@ def distributed(
         internal_token = secrets.token_urlsafe(24)
         bus_url = bus_endpoint(aws_url) if bus_endpoint else aws_url
 
-        def fronted(component: str, address: str) -> str:
+        def fronted(component: str, address: str | None) -> str:
+            assert address is not None, f"{component} is not running"
             return front(component, address) if front else address
 
         database_url = postgres_server.sqlalchemy_url(postgres_server.create_database())

@@ -101,6 +101,14 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+def outage_of(exc: BaseException, component: str = "database") -> ComponentUnavailable | None:
+    """The 503 naming the database for a SQLAlchemy error that is an outage, else None."""
+    if isinstance(exc, DBAPIError) and is_outage(exc):
+        cause = exc.orig if exc.orig is not None else exc
+        return ComponentUnavailable(component, type(cause).__name__)
+    return None
+
+
 @asynccontextmanager
 async def database_errors(component: str = "database") -> AsyncIterator[None]:
     """Turn connection-level failures into a 503 that names the database."""
