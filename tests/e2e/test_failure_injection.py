@@ -322,7 +322,7 @@ def revision(admin: httpx.Client, artifact_id: str) -> int:
     return int(response.json()["revision"])
 
 
-def event_problems(faulty: Faulty, admin: httpx.Client, timeout: float = 20) -> list[str]:
+def event_problems(faulty: Faulty, admin: httpx.Client, timeout: float = 10) -> list[str]:
     """Every event delivered exactly once in effect: scoring and lineage know exactly the
     artifacts the catalog lists (no stale row of a deleted one, none missing), and scoring
     rated each model at the catalog's revision (an update's event arrived). Waits, bounded,
