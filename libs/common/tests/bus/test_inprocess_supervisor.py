@@ -45,7 +45,9 @@ async def test_a_crashed_worker_is_restarted_and_the_message_delivered_again() -
     assert [r["consumer"] for r in restarted] == ["lineage"]
     assert "WorkerCrash" in restarted[0]["reason"]
     second = bus._consumers["lineage"].worker
-    assert second is not None and second is not first and not second.done()
+    assert second is not None
+    assert second is not first
+    assert not second.done()
     await bus.stop()
 
 
@@ -83,5 +85,6 @@ async def test_a_message_that_crashes_every_worker_is_dead_lettered() -> None:
     await asyncio.sleep(0)  # the supervisor runs as the crashed task's done callback
     assert [(d.receive_count, "worker crashed" in d.reason) for d in letters] == [(2, True)]
     worker = bus._consumers["lineage"].worker
-    assert worker is not None and not worker.done()  # the consumer still listens
+    assert worker is not None
+    assert not worker.done()  # the consumer still listens
     await bus.stop()
