@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import shutil
 import sqlite3
 import threading
@@ -335,18 +334,18 @@ def event_problems(faulty: Faulty, admin: httpx.Client, timeout: float = 10) -> 
         held = consumer_ids(faulty)
         problems = []
         if stale := set(held["scoring"]) - every:
-            problems.append(f"scoring still rates deleted artifacts {sorted(stale)}")
+            problems.append(f"scoring still rates deleted artifacts: {sorted(stale)}")
         if missing := models - set(held["scoring"]):
-            problems.append(f"scoring never heard of {sorted(missing)}")
+            problems.append(f"scoring never heard of listed models: {sorted(missing)}")
         if stale := set(held["lineage"]) - every:
-            problems.append(f"lineage still holds deleted artifacts {sorted(stale)}")
+            problems.append(f"lineage still holds deleted artifacts: {sorted(stale)}")
         if missing := every - set(held["lineage"]):
-            problems.append(f"lineage never heard of {sorted(missing)}")
+            problems.append(f"lineage never heard of listed artifacts: {sorted(missing)}")
         for model in models & set(held["scoring"]):
             if (wanted := revision(admin, model)) != held["scoring"][model]:
                 problems.append(
-                    f"scoring rated {model} at revision {held['scoring'][model]}, "
-                    f"the catalog is at {wanted}"
+                    "scoring rated a model at another revision than the catalog's (a lost "
+                    f"update): {model} at {held['scoring'][model]}, the catalog at {wanted}"
                 )
         if not problems or time.monotonic() > deadline:
             return problems
@@ -415,7 +414,7 @@ def record(faulty: Faulty, outage: Outage, problems: list[str]) -> None:
     """One row per operation. The rows hold no id, port or timing, so the rendered table
     only changes when an outcome does (what the doc check compares)."""
     # A problem's kind is its text before the ids ("scoring still rates deleted artifacts").
-    kinds = sorted({re.split(r" \[| \d", p)[0] for p in problems})
+    kinds = sorted({problem.split(":")[0] for problem in problems})
     events = "exactly once" if not problems else "NOT exactly once: " + "; ".join(kinds)
     for operation in OPERATIONS:
         status, detail = outage.results[operation]
