@@ -20,7 +20,8 @@ UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html u
 APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
 .PHONY: help install run run-distributed test lint typecheck unit ui ui-unit ui-test \
-        ui-screenshots chromium sandbox-tools node24 deploy-check graphviz threat-model
+        ui-screenshots chromium sandbox-tools node24 deploy-check graphviz threat-model \
+        robustness-doc
 
 help:
 	@echo "make run   - start the whole registry on http://127.0.0.1:$(PORT) (embedded defaults)"
@@ -121,6 +122,12 @@ typecheck: install
 
 test: lint typecheck ui ui-unit chromium sandbox-tools node24
 	$(UV) run --frozen pytest --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR) $(PYTEST_ARGS)
+	$(UV) run --frozen python -m scripts.robustness_report --check
+
+# docs/robustness.md's failure table from the last failure-injection run (build/robustness/).
+robustness-doc: install
+	$(UV) run --frozen pytest tests/e2e/test_failure_injection.py
+	$(UV) run --frozen python -m scripts.robustness_report
 
 unit: install
 	$(UV) run --frozen pytest -m "not integration and not e2e" $(PYTEST_ARGS)

@@ -76,6 +76,8 @@ class DistributedRegistry(RunningRegistry):
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     aws_url: str = ""
     env: dict[str, str] = field(default_factory=dict)
+    # How each service process was started (argv, environment): `restart` starts it again.
+    launches: dict[str, tuple[list[str], dict[str, str]]] = field(default_factory=dict)
 
     _checked: dict[str, int] = field(default_factory=dict)
 
@@ -128,6 +130,36 @@ class DistributedRegistry(RunningRegistry):
             Bucket=self.env["REGISTRY_S3_BUCKET"], Prefix=prefix
         )
         return sorted(o["Key"] for page in pages for o in page.get("Contents", []))
+
+    def kill(self, service: str) -> None:
+        """SIGKILL the service's process (no shutdown: whatever it was doing is cut)."""
+        process = self.processes[service]
+        process.kill()
+        process.wait(timeout=15)
+
+    def restart(self, service: str) -> None:
+        """Start the service's process again, as an orchestrator (ECS, systemd) would
+        after a crash: same command, environment and port; returns once it answers."""
+        argv, env = self.launches[service]
+        old = self.processes[service]
+        if old.poll() is None:
+            old.kill()
+            old.wait(timeout=15)
+        process = subprocess.Popen(
+            argv,
+            env=env,
+            stdout=(self.log_dir / f"{service}.out").open("ab"),
+            stderr=subprocess.STDOUT,
+            cwd=REPO_ROOT,
+        )
+        self.processes[service] = process
+        health = "/health" if service == "gateway" else "/internal/health"
+        _wait_until_up(
+            f"http://127.0.0.1:{env['PORT']}{health}",
+            process,
+            service,
+            {"X-Internal-Token": env["REGISTRY_INTERNAL_TOKEN"]},
+        )
 
     # ------------------------------------------------------------ reset between tests
 
@@ -316,10 +348,14 @@ def distributed(
     fake_github: FakeGitHub,
     *,
     bus_endpoint: Callable[[str], str] | None = None,
+    front: Callable[[str, str], str] | None = None,
     settings: Mapping[str, Mapping[str, Any]] | None = None,
     scoring_ratings: Mapping[str, float | None] | None = None,
 ) -> Iterator[DistributedRegistry]:
     """The topology; `bus_endpoint(aws_url)` gives the URL SNS and SQS are reached at.
+    `front(component, address)` may put something (a fault proxy) in front of a component:
+    it gets "s3", "bus", "hub", "github" with their URLs and "database" with the SQLAlchemy
+    URL, and returns what the services are given instead.
 
     `settings` sets a service's settings the way an operator does, as environment variables
     of its process (`{"ingest": {"page_size": 5}}` is `INGEST_PAGE_SIZE=5`). With
@@ -350,24 +386,28 @@ def distributed(
         ports = {name: free_port() for name in SERVICES}
         internal_token = secrets.token_urlsafe(24)
         bus_url = bus_endpoint(aws_url) if bus_endpoint else aws_url
+
+        def fronted(component: str, address: str | None) -> str:
+            assert address is not None, f"{component} is not running"
+            return front(component, address) if front else address
+
+        database_url = postgres_server.sqlalchemy_url(postgres_server.create_database())
         env = {
             **os.environ,
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_DEFAULT_REGION": "us-east-1",
             "REGISTRY_DATA_DIR": str(tmp_path / "data"),
-            "REGISTRY_DATABASE_URL": postgres_server.sqlalchemy_url(
-                postgres_server.create_database()
-            ),
+            "REGISTRY_DATABASE_URL": fronted("database", database_url),
             "REGISTRY_BLOB_BACKEND": "s3",
             "REGISTRY_S3_BUCKET": f"registry-{uuid.uuid4().hex[:8]}",
             "REGISTRY_BUS_BACKEND": "sns-sqs",
             "REGISTRY_BUS_PREFIX": f"t{uuid.uuid4().hex[:8]}",
             "REGISTRY_BUS_WAIT_SECONDS": "1",
             # Per AWS service (REGISTRY_AWS_ENDPOINT_URL would override all of them).
-            "AWS_ENDPOINT_URL_S3": aws_url,
-            "AWS_ENDPOINT_URL_SNS": bus_url,
-            "AWS_ENDPOINT_URL_SQS": bus_url,
+            "AWS_ENDPOINT_URL_S3": fronted("s3", aws_url),
+            "AWS_ENDPOINT_URL_SNS": fronted("bus", bus_url),
+            "AWS_ENDPOINT_URL_SQS": fronted("bus", bus_url),
             "AWS_ENDPOINT_URL_CLOUDWATCH": aws_url,
             "REGISTRY_TELEMETRY_EXPORTER": "otlp",
             "REGISTRY_LOG_EXPORTER": "otlp",
@@ -379,9 +419,9 @@ def distributed(
                 f"HEALTH_{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}" for name in SERVICES
             },
             "REGISTRY_INTERNAL_TOKEN": internal_token,
-            "HF_ENDPOINT": fake_hub.url,
+            "HF_ENDPOINT": fronted("hub", fake_hub.url),
             "HF_HUB_DISABLE_TELEMETRY": "1",
-            "GITHUB_API_URL": fake_github.url,
+            "GITHUB_API_URL": fronted("github", fake_github.url),
             **{
                 f"GATEWAY_{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}"
                 for name in SERVICES
@@ -394,10 +434,18 @@ def distributed(
         if scoring_ratings is not None:
             modules["scoring"] = "tests.harness.scoring_double"
             env[RATINGS_ENV] = json.dumps(dict(scoring_ratings))
-        for name in SERVICES:
-            processes[name] = subprocess.Popen(
+        launches = {
+            name: (
                 [sys.executable, "-m", modules[name]],
-                env={**env, **own.get(name, {}), "PORT": str(ports[name])},
+                {**env, **own.get(name, {}), "PORT": str(ports[name])},
+            )
+            for name in SERVICES
+        }
+        for name in SERVICES:
+            argv, process_env = launches[name]
+            processes[name] = subprocess.Popen(
+                argv,
+                env=process_env,
                 stdout=(log_dir / f"{name}.out").open("wb"),
                 stderr=subprocess.STDOUT,
                 cwd=REPO_ROOT,  # `-m tests.harness...` resolves from the repository root
@@ -417,6 +465,7 @@ def distributed(
             processes=processes,
             aws_url=aws_url,
             env=env,
+            launches=launches,
         )
     finally:
         _stop(processes)

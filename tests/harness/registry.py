@@ -66,6 +66,14 @@ class RunningRegistry:
         )
 
 
+@dataclass
+class EmbeddedRunningRegistry(RunningRegistry):
+    """An embedded registry plus its ASGI app (its bus, its services), for tests that reach
+    inside the one process: a crashed worker, a failed component."""
+
+    app: Any = None
+
+
 class _ThreadedServer(uvicorn.Server):
     def install_signal_handlers(self) -> None:  # the test runner owns signals
         return None
@@ -124,7 +132,7 @@ def embedded(
         gateway_url=f"http://127.0.0.1:{port}",
     )
     with serve_app(app, port) as url:
-        yield RunningRegistry(url, data_dir)
+        yield EmbeddedRunningRegistry(url, data_dir, app=app)
 
 
 @pytest.fixture

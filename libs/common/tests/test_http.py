@@ -3,8 +3,10 @@ logs, the internal token, and the client that mirrors service errors and names o
 
 from __future__ import annotations
 
+import asyncio
 import io
 import socket
+from pathlib import Path
 
 import httpx
 import orjson
@@ -147,3 +149,36 @@ def test_error_bodies_include_details_when_given() -> None:
         "code": "conflict",
         "details": {"id": "a1"},
     }
+
+
+async def test_a_database_outage_no_handler_wrapped_is_a_503_naming_the_database(
+    tmp_path: Path,
+) -> None:
+    """A statement outside `database_errors()` meeting a database that is down: an outage,
+    a 503 naming the database (a bug stays a 500: the test above)."""
+    from sqlalchemy import text
+
+    from registry_common.db import create_engine
+
+    async def hang_up(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.transport.abort()  # a database server that dies as the connection opens
+
+    server = await asyncio.start_unix_server(hang_up, str(tmp_path / ".s.PGSQL.5432"))
+    app = make_app()
+    down = create_engine(f"postgresql+asyncpg://postgres@/nowhere?host={tmp_path}")
+
+    @app.get("/down")
+    async def query_down() -> None:
+        async with down.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            outage = await client.get("/down")
+    finally:
+        await down.dispose()
+        server.close()
+    assert outage.status_code == 503
+    assert outage.json()["code"] == "component_unavailable"
+    assert outage.json()["detail"].startswith("The database is unavailable right now")

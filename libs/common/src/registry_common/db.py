@@ -60,7 +60,12 @@ def is_outage(exc: BaseException) -> bool:
         return True
     if any(cls.__name__ in _OUTAGE_DRIVER_ERRORS for cls in type(exc).__mro__):
         return True
-    return any(text_ in str(exc).lower() for text_ in _SQLITE_OUTAGE_MESSAGES)
+    if any(text_ in str(exc).lower() for text_ in _SQLITE_OUTAGE_MESSAGES):
+        return True
+    # SQLAlchemy's asyncpg adapter wraps the driver's error in its own `Error` ("connection
+    # was closed in the middle of operation"): the driver's class is the cause.
+    cause = exc.__cause__
+    return cause is not None and cause is not exc and is_outage(cause)
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -99,6 +104,14 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def outage_of(exc: BaseException, component: str = "database") -> ComponentUnavailable | None:
+    """The 503 naming the database for a SQLAlchemy error that is an outage, else None."""
+    if isinstance(exc, DBAPIError) and is_outage(exc):
+        cause = exc.orig if exc.orig is not None else exc
+        return ComponentUnavailable(component, type(cause).__name__)
+    return None
 
 
 @asynccontextmanager

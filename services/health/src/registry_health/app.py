@@ -19,6 +19,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
 from registry_common.http import ServiceClient, build_service_app
 from registry_common.limits import BodyLimits
+from registry_common.outbound.transport import reset_safe_transport
 from registry_common.service import ServiceKit
 from registry_common.settings import RuntimeSettings
 from registry_common.telemetry import SPAN_HUB, SpanHub, add_log_sink, remove_log_sink
@@ -111,7 +112,9 @@ def create_app(
         clock=now,
     )
 
-    external = http_client or httpx.AsyncClient(follow_redirects=False)
+    external = http_client or httpx.AsyncClient(
+        follow_redirects=False, transport=reset_safe_transport()
+    )
     if http_client is None:
         HTTPXClientInstrumentor.instrument_client(external, tracer_provider=kit.tracer_provider)
     probes = _external_probes(settings, external, now) if settings.external_checks else {}

@@ -117,7 +117,7 @@ class InProcessBus:
             state = self._consumers[consumer] = _Consumer(dispatcher)
         state.dispatcher.add_handler(event_cls, handler)
         if self._running and state.worker is None:
-            state.worker = asyncio.create_task(self._work(state), name=f"bus-{consumer}")
+            self._spawn(state)
 
     async def publish(self, event: Event) -> None:
         event = with_trace_context(event)
@@ -140,9 +140,7 @@ class InProcessBus:
         self._running = True
         for state in self._consumers.values():
             if state.worker is None or state.worker.done():
-                state.worker = asyncio.create_task(
-                    self._work(state), name=f"bus-{state.dispatcher.consumer}"
-                )
+                self._spawn(state)
 
     async def stop(self) -> None:
         """Let running handlers finish (up to `stop_timeout`); queued messages stay queued."""
@@ -235,6 +233,24 @@ class InProcessBus:
         if self._unfinished == 0:
             self._idle.set()
 
+    def _spawn(self, state: _Consumer) -> None:
+        worker = asyncio.create_task(self._work(state), name=f"bus-{state.dispatcher.consumer}")
+        worker.add_done_callback(lambda task: self._supervise(state, task))
+        state.worker = worker
+
+    def _supervise(self, state: _Consumer, worker: asyncio.Task[None]) -> None:
+        """The supervisor of embedded mode's workers: a consumer's worker that ends while
+        the bus runs (a crash: an error escaping the dispatcher, a stray cancellation) is
+        started again, so one bad moment does not leave the consumer deaf until the process
+        restarts. `stop()` detaches the worker first: a stopped worker stays stopped."""
+        if not self._running or state.worker is not worker:
+            return
+        reason = "cancelled" if worker.cancelled() else repr(worker.exception())
+        self._log.error(
+            "bus.worker.restarted", consumer=state.dispatcher.consumer, reason=reason[:500]
+        )
+        self._spawn(state)
+
     async def _work(self, state: _Consumer) -> None:
         while self._running:
             delivery = await state.queue.get()
@@ -242,8 +258,17 @@ class InProcessBus:
             try:
                 await self._process(state, delivery)
             except asyncio.CancelledError:
-                # Stopped mid-handler: the message was not acknowledged, deliver it again.
+                # Stopped (or cancelled) mid-handler: the message was not acknowledged,
+                # deliver it again (after the next start, or to the restarted worker).
                 state.queue.put_nowait(delivery)
+                raise
+            except BaseException as exc:
+                # Crashed mid-handler: that counts as a failed attempt, so a message that
+                # crashes every worker ends in the dead-letter list, not in a restart loop.
+                if delivery.attempt >= self._max_attempts:
+                    self._dead_letter(state, delivery, f"worker crashed: {exc!r}")
+                else:
+                    state.queue.put_nowait(_Delivery(delivery.body, delivery.attempt + 1))
                 raise
             finally:
                 state.busy = False
@@ -260,24 +285,7 @@ class InProcessBus:
         if outcome.acknowledge:
             self._finish()
         elif outcome is Outcome.POISON or delivery.attempt >= self._max_attempts:
-            state.dead.append(
-                DeadLetter(dispatcher.consumer, delivery.body, error or outcome, delivery.attempt)
-            )
-            if len(state.dead) > self._max_dead:
-                dropped = state.dead.pop(0)
-                self._log.error(
-                    "bus.dead_letters.overflow",
-                    consumer=dispatcher.consumer,
-                    dropped_id=dropped.id,
-                    capacity=self._max_dead,
-                )
-            self._log.error(
-                "bus.event.dead_lettered",
-                consumer=dispatcher.consumer,
-                reason=error,
-                attempts=delivery.attempt,
-            )
-            self._finish()
+            self._dead_letter(state, delivery, error or outcome)
         else:
             retry = _Delivery(delivery.body, delivery.attempt + 1)
             delay = retry_delay(self._retry_delay, delivery.attempt, self._max_retry_delay)
@@ -285,6 +293,22 @@ class InProcessBus:
             key = self._retry_seq
             timer = asyncio.get_running_loop().call_later(delay, self._requeue, state, key)
             state.retries[key] = (timer, retry)
+
+    def _dead_letter(self, state: _Consumer, delivery: _Delivery, reason: str) -> None:
+        consumer = state.dispatcher.consumer
+        state.dead.append(DeadLetter(consumer, delivery.body, reason, delivery.attempt))
+        if len(state.dead) > self._max_dead:
+            dropped = state.dead.pop(0)
+            self._log.error(
+                "bus.dead_letters.overflow",
+                consumer=consumer,
+                dropped_id=dropped.id,
+                capacity=self._max_dead,
+            )
+        self._log.error(
+            "bus.event.dead_lettered", consumer=consumer, reason=reason, attempts=delivery.attempt
+        )
+        self._finish()
 
     def _requeue(self, state: _Consumer, key: int) -> None:
         entry = state.retries.pop(key, None)

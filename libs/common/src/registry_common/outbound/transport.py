@@ -30,6 +30,88 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+class _ResetSafeStream(httpcore.AsyncNetworkStream):
+    """A stream whose `get_extra_info` answers None once its socket is gone.
+
+    anyio's socket stream reads `getpeername()` of its raw socket for any extra attribute;
+    when the peer resets the connection right after accepting it (a crashed server, a load
+    balancer refusing), the socket is already None and httpcore's first question about the
+    new connection raises AttributeError: a request failed by the network became a bug (a
+    500). Answering None lets httpcore go on to read or write, which fails as the
+    transport error it is (measured with the fault proxy, tests/harness/faults.py)."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+        self._inner = inner
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self._inner.read(max_bytes, timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        return _ResetSafeStream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        try:
+            return self._inner.get_extra_info(info)
+        except AttributeError:
+            return None
+
+
+class ResetSafeBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's anyio backend with `_ResetSafeStream` streams."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend | None = None) -> None:
+        self._inner = inner or httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        stream = await self._inner.connect_tcp(
+            host, port, timeout=timeout, local_address=local_address,
+            socket_options=socket_options,
+        )  # fmt: skip
+        return _ResetSafeStream(stream)
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        stream = await self._inner.connect_unix_socket(
+            path, timeout=timeout, socket_options=socket_options
+        )
+        return _ResetSafeStream(stream)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def reset_safe_transport(verify: ssl.SSLContext | bool = True) -> httpx.AsyncHTTPTransport:
+    """An ordinary httpx transport on `ResetSafeBackend` (see `_ResetSafeStream`)."""
+    transport = httpx.AsyncHTTPTransport(verify=verify)
+    # httpx has no public way to give its pool a network backend (see GuardedTransport).
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=httpx.create_ssl_context(verify=verify), network_backend=ResetSafeBackend()
+    )
+    return transport
+
+
 class VettingBackend(httpcore.AsyncNetworkBackend):
     """Resolves a host once, refuses it if any address is not public, connects to the IP."""
 
@@ -37,7 +119,7 @@ class VettingBackend(httpcore.AsyncNetworkBackend):
         self, resolver: Resolver, connector: httpcore.AsyncNetworkBackend | None = None
     ) -> None:
         self._resolver = resolver
-        self._inner = connector or httpcore.AnyIOBackend()
+        self._inner = connector or ResetSafeBackend()
 
     async def connect_tcp(
         self,
@@ -114,7 +196,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         self.policy = policy
         # A transport's trust_env only reads SSL_CERT_FILE/SSL_CERT_DIR (kept); proxies from
         # the environment are the client's business, and `guarded_client` turns them off.
-        self._trusted = httpx.AsyncHTTPTransport(verify=verify)
+        self._trusted = reset_safe_transport(verify)
         self._guarded = httpx.AsyncHTTPTransport(verify=verify)
         # httpx has no public way to give its pool a network backend, and writing our own
         # request/response mapping would copy its exception mapping; swapping the pool keeps
