@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from registry_cli.__main__ import main
-from tests.harness.registry import DEFAULT_ADMIN, DEFAULT_PASSWORD, RunningRegistry
+from tests.harness.registry import DEFAULT_ADMIN, DEFAULT_PASSWORD, RunningRegistry, free_port
 from tests.harness.topology import Setup, Topology, topology
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
@@ -112,7 +112,7 @@ def test_login_caches_the_token_owner_only_and_commands_use_it(cli: Cli) -> None
     # No --url any more: the saved registry and token are used.
     assert cli.ok_json("search") == []
 
-    code, out, _ = cli.run("logout")
+    code, _, _ = cli.run("logout")
     assert code == 0
     assert not path.exists()
     code, _, err = cli.run("--url", cli.url, "search")
@@ -121,7 +121,7 @@ def test_login_caches_the_token_owner_only_and_commands_use_it(cli: Cli) -> None
 
 
 def test_a_wrong_password_is_an_auth_error_in_one_line(cli: Cli) -> None:
-    code, out, err = cli.run("--url", cli.url, "login", "-u", DEFAULT_ADMIN, "-p", "wrong")
+    code, _, err = cli.run("--url", cli.url, "login", "-u", DEFAULT_ADMIN, "-p", "wrong")
     assert code == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1
@@ -282,9 +282,8 @@ def test_exit_codes_for_usage_missing_login_and_an_unreachable_registry(
     assert code == 2
     assert "registry login" in err
 
-    from tests.harness.registry import free_port
-
-    code, _, err = cli.run("--url", f"http://127.0.0.1:{free_port()}", "login", "-u", "a", "-p", "b")
+    nobody = f"http://127.0.0.1:{free_port()}"
+    code, _, err = cli.run("--url", nobody, "login", "-u", "a", "-p", "b")
     assert code == 4
     assert "could not be reached" in err
 
@@ -293,15 +292,33 @@ def test_the_installed_console_script(cli: Cli, tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "registry"
     env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "script-config")}
     login = subprocess.run(
-        [str(script), "--url", cli.url, "--json", "login", "-u", DEFAULT_ADMIN,
-         "-p", DEFAULT_PASSWORD, "--admin"],
-        capture_output=True, text=True, env=env, timeout=60, check=False,
+        [
+            str(script),
+            "--url",
+            cli.url,
+            "--json",
+            "login",
+            "-u",
+            DEFAULT_ADMIN,
+            "-p",
+            DEFAULT_PASSWORD,
+            "--admin",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
     )
     assert login.returncode == 0, login.stderr
     assert json.loads(login.stdout)["user"] == DEFAULT_ADMIN
     missing = subprocess.run(
         [str(script), "show", "model", "1234567890123456"],
-        capture_output=True, text=True, env=env, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
     )
     assert missing.returncode == 3
     assert missing.stderr.startswith("registry: error: ")
