@@ -408,7 +408,8 @@ def delete(state: State, kind: str, artifact_id: str) -> None:
 
 
 def fail(message: str, code: int) -> NoReturn:
-    click.echo(f"registry: error: {message}", err=True)
+    one_line = " ".join(message.split())  # Click's choice lists span lines; scripts grep one
+    click.echo(f"registry: error: {one_line}", err=True)
     sys.exit(code)
 
 
