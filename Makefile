@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 COVERAGE_FLOOR ?= 60
 PACKAGES := -p registry_common -p registry_gateway -p registry_auth -p registry_ingest \
             -p registry_scoring -p registry_lineage -p registry_health -p registry_launcher \
-            -p registry_deploy
+            -p registry_cli -p registry_deploy
 
 # The web UI (ui/): npm ci only when the lockfile changed (stamp file), the build only when a
 # source changed. The browser tests need Debian's chromium (never a downloaded browser).
@@ -105,11 +105,11 @@ run-distributed: install ui sandbox-tools node24
 # Each workspace member's declared dependencies against its imports (deptry, configured in
 # the member's pyproject.toml); its own package is first-party.
 MEMBERS := libs/common services/gateway services/auth services/ingest services/scoring \
-           services/lineage services/health launcher
+           services/lineage services/health launcher cli
 
 lint: install
 	$(UV) run --frozen ruff check .
-	$(UV) run --frozen ruff format --check libs services launcher tests deploy scripts
+	$(UV) run --frozen ruff format --check libs services launcher cli tests deploy scripts
 	$(UV) run --frozen lint-imports
 	@for member in $(MEMBERS); do \
 	  package=$$(basename $$member/src/registry_*); \
