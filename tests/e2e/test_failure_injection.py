@@ -215,7 +215,18 @@ def seed(admin: httpx.Client) -> Seeded:
         response = _create(admin, "model", url)
         assert response.status_code in (201, 202), response.text
         ids.append(response.json()["metadata"]["id"])
+    for artifact_id in ids:  # a 202 is still being rated (slowly on a loaded machine)
+        ready(admin, artifact_id)
     return Seeded(*ids)
+
+
+def ready(admin: httpx.Client, artifact_id: str, timeout: float = 180) -> None:
+    """Wait until the model is rated and visible: the outage must meet a settled catalog."""
+    deadline = time.monotonic() + timeout
+    while (answer := admin.get(f"/artifacts/model/{artifact_id}")).status_code == 404:
+        assert time.monotonic() < deadline, f"model {artifact_id} was not rated in {timeout} s"
+        time.sleep(0.5)
+    assert answer.status_code == 200, answer.text
 
 
 def operations(
@@ -324,11 +335,12 @@ def revision(admin: httpx.Client, artifact_id: str) -> int:
     return int(response.json()["revision"])
 
 
-def event_problems(faulty: Faulty, admin: httpx.Client, timeout: float = 10) -> list[str]:
+def event_problems(faulty: Faulty, admin: httpx.Client, timeout: float = 120) -> list[str]:
     """Every event delivered exactly once in effect: scoring and lineage know exactly the
     artifacts the catalog lists (no stale row of a deleted one, none missing), and scoring
     rated each model at the catalog's revision (an update's event arrived). Waits, bounded,
-    for in-flight events; the problems left at the deadline."""
+    for in-flight events (scoring rates one model at a time; slowly on a loaded machine);
+    the problems left at the deadline."""
     deadline = time.monotonic() + timeout
     while True:
         listed = catalog(admin)
