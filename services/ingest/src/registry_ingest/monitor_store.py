@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from registry_common.db import database_errors
-from registry_ingest.tables import DownloadHistoryRow, MonitorRow
+from registry_ingest.tables import ArtifactRow, DownloadHistoryRow, MonitorRow
 
 VERDICTS = ("allowed", "refused", "failed", "timed_out")
 
@@ -53,6 +53,12 @@ class MonitorStore:
             row.program = program
             row.updated_by = user
             row.updated_at = datetime.now(UTC)
+            # The artifact row's copy of the flag, in the same transaction (tables.py).
+            await session.execute(
+                update(ArtifactRow)
+                .where(ArtifactRow.id == artifact_id)
+                .values(sensitive=sensitive)
+            )
         return row
 
     async def record(self, attempt: Attempt) -> dict[str, Any]:

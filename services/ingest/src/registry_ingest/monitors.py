@@ -143,7 +143,12 @@ class SensitiveModels:
         self, row: ArtifactRow, part: str, blob: BlobInfo, actor: Actor | None, client: str | None
     ) -> None:
         """Runs the monitor of a sensitive model and records the attempt; raises when the
-        download must not proceed. Not sensitive: nothing to do."""
+        download must not proceed. Not sensitive: nothing to do.
+
+        The artifact row carries a copy of the flag (kept in step by MonitorStore.put), so
+        the monitor's own row is read only for models that are sensitive."""
+        if not row.sensitive:
+            return
         monitor = await self._store.get(row.id)
         if monitor is None or not monitor.sensitive:
             return
