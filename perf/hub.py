@@ -12,10 +12,10 @@ import sys
 
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
-from perf.fixtures import perf_table  # noqa: E402
-from tests.fakes.github import FakeGitHub  # noqa: E402
-from tests.fakes.hub import FakeHub  # noqa: E402
-from tests.fakes.server import serve  # noqa: E402
+from perf.fixtures import perf_table
+from tests.fakes.github import FakeGitHub
+from tests.fakes.hub import FakeHub
+from tests.fakes.server import serve
 
 
 def main() -> None:

@@ -39,9 +39,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-SRC_DIRS = ("libs/common/src", "launcher/src") + tuple(
-    f"services/{s}/src" for s in ("gateway", "auth", "ingest", "scoring", "lineage", "health")
-)
+SERVICES = ("gateway", "auth", "ingest", "scoring", "lineage", "health")
+SRC_DIRS = ("libs/common/src", "launcher/src", *(f"services/{s}/src" for s in SERVICES))
 
 
 def free_port() -> int:
@@ -121,7 +120,9 @@ def source_tree(ref: str, into: Path) -> Path:
     """The registry's sources at git revision `ref`, exported (not checked out) into `into`."""
     into.mkdir(parents=True, exist_ok=True)
     archive = subprocess.run(
-        ["git", "archive", ref, "libs", "services", "launcher"], cwd=ROOT, check=True,
+        ["git", "archive", ref, "libs", "services", "launcher"],
+        cwd=ROOT,
+        check=True,
         capture_output=True,
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
@@ -234,12 +235,28 @@ def parse_wrk(raw: str, result: WrkResult) -> WrkResult:
 
 
 def wrk(
-    url: str, tokens: Path, *, seconds: int, connections: int, method: str = "GET",
+    url: str,
+    tokens: Path,
+    *,
+    seconds: int,
+    connections: int,
+    method: str = "GET",
     body: str | None = None,
 ) -> str:
     args = [
-        "wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "60s", "--latency",
-        "-s", str(ROOT / "perf" / "tokens.lua"), url, "--", str(tokens), method,
+        "wrk",
+        "-t2",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "60s",
+        "--latency",
+        "-s",
+        str(ROOT / "perf" / "tokens.lua"),
+        url,
+        "--",
+        str(tokens),
+        method,
     ]
     if body is not None:
         args.append(body)
@@ -263,8 +280,9 @@ def measure(
     return result
 
 
-def locust(url: str, tokens: Path, model_id: str, size: int, seconds: int, users: int,
-           out: Path) -> dict[str, Any]:
+def locust(
+    url: str, tokens: Path, model_id: str, size: int, seconds: int, users: int, out: Path
+) -> dict[str, Any]:
     prefix = out / f"locust-{abs(hash(url)) % 10000}"
     env = {
         **os.environ,
@@ -274,11 +292,31 @@ def locust(url: str, tokens: Path, model_id: str, size: int, seconds: int, users
     }
     subprocess.run(
         [
-            PYTHON, "-m", "locust", "-f", str(ROOT / "perf" / "locustfile.py"), "--headless",
-            "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--host", url,
-            "--csv", str(prefix), "--only-summary", "--stop-timeout", "30",
+            PYTHON,
+            "-m",
+            "locust",
+            "-f",
+            str(ROOT / "perf" / "locustfile.py"),
+            "--headless",
+            "-u",
+            str(users),
+            "-r",
+            str(users),
+            "-t",
+            f"{seconds}s",
+            "--host",
+            url,
+            "--csv",
+            str(prefix),
+            "--only-summary",
+            "--stop-timeout",
+            "30",
         ],
-        env=env, capture_output=True, text=True, timeout=seconds + 120, cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=seconds + 120,
+        cwd=ROOT,
     )
     rows = list(_csv_rows(Path(f"{prefix}_stats.csv")))
     total = next((r for r in rows if r.get("Name") == "Aggregated"), {})
@@ -301,9 +339,11 @@ def _csv_rows(path: Path) -> Iterator[dict[str, str]]:
 
 def summarize(results: list[WrkResult], target: str, route: str) -> dict[str, Any]:
     mine = [r for r in results if r.target == target and r.route == route]
+
     def spread(attr: str) -> tuple[float, float, float]:
         values = [getattr(r, attr) or 0.0 for r in mine]
         return min(values), statistics.median(values), max(values)
+
     return {
         "rounds": len(mine),
         "rps": spread("rps"),
@@ -363,7 +403,9 @@ def print_tables(report: dict[str, Any]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--models", type=int, default=500)
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--connections", type=int, default=100)
@@ -381,8 +423,11 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="run-", dir=args.out))
     os.chmod(work, 0o755)
-    report: dict[str, Any] = {"args": {k: str(v) for k, v in vars(args).items()},
-                              "load_before": loadavg(), "seed": {}}
+    report: dict[str, Any] = {
+        "args": {k: str(v) for k, v in vars(args).items()},
+        "load_before": loadavg(),
+        "seed": {},
+    }
     results: list[WrkResult] = []
     with ExitStack() as stack:
         print(f"workspace {work}; load average {report['load_before']}", flush=True)
@@ -392,14 +437,21 @@ def main() -> None:
             variants[f"registry@{args.compare}"] = source_tree(args.compare, work / "baseline")
         registries: dict[str, tuple[str, int]] = {}
         seeded: dict[str, dict[str, Any]] = {}
-        from perf.seed import seed
         import asyncio
+
+        from perf.seed import seed
+
         for name, source in variants.items():
             registries[name] = stack.enter_context(registry(name, hub, work, source))
             print(f"seeding {name} ...", flush=True)
             seeded[name] = asyncio.run(
-                seed(registries[name][0], args.models, args.clients, args.seed_concurrency,
-                     work / f"seed-{name}")
+                seed(
+                    registries[name][0],
+                    args.models,
+                    args.clients,
+                    args.seed_concurrency,
+                    work / f"seed-{name}",
+                )
             )
             report["seed"][name] = {k: v for k, v in seeded[name].items() if k != "ids"}
             print(f"  {report['seed'][name]}", flush=True)
@@ -409,8 +461,12 @@ def main() -> None:
         bundle = work / "bundle.zip"
         token = tokens.read_text().splitlines()[0]
         headers = {"X-Authorization": token}
-        with httpx.stream("GET", f"{main_url}/artifacts/model/{big}/download", headers=headers,
-                          timeout=300) as response, bundle.open("wb") as handle:
+        with (
+            httpx.stream(
+                "GET", f"{main_url}/artifacts/model/{big}/download", headers=headers, timeout=300
+            ) as response,
+            bundle.open("wb") as handle,
+        ):
             response.raise_for_status()
             for chunk in response.iter_bytes():
                 handle.write(chunk)
@@ -418,15 +474,29 @@ def main() -> None:
         bodies = {
             "artifact": httpx.get(f"{main_url}/artifacts/model/{big}", headers=headers).json(),
             "rate": httpx.get(f"{main_url}/artifact/model/{big}/rate", headers=headers).json(),
-            "query": httpx.post(f"{main_url}/artifacts", headers=headers,
-                                json=[{"name": "tiny-llm-bundle"}]).json(),
+            "query": httpx.post(
+                f"{main_url}/artifacts", headers=headers, json=[{"name": "tiny-llm-bundle"}]
+            ).json(),
         }
         (work / "bodies.json").write_text(json.dumps(bodies))
         nginx_url = stack.enter_context(nginx(bundle, work))
         bare_port = free_port()
-        stack.enter_context(process(
-            [PYTHON, "-m", "perf.bare_app", "--port", str(bare_port), "--bodies",
-             str(work / "bodies.json"), "--file", str(bundle)], log=work / "bare.log"))
+        stack.enter_context(
+            process(
+                [
+                    PYTHON,
+                    "-m",
+                    "perf.bare_app",
+                    "--port",
+                    str(bare_port),
+                    "--bodies",
+                    str(work / "bodies.json"),
+                    "--file",
+                    str(bundle),
+                ],
+                log=work / "bare.log",
+            )
+        )
         bare_url = f"http://127.0.0.1:{bare_port}"
         wait_http(f"{bare_url}/docs")
 
@@ -439,10 +509,18 @@ def main() -> None:
             for target, url, pid in download_targets:
                 ids = seeded.get(target, seeded["registry"])
                 tok = work / f"seed-{target}" / "tokens.txt" if target in seeded else tokens
-                results.append(measure(
-                    target, "download", rnd,
-                    f"{url}/artifacts/model/{ids['big_model_id']}/download", tok, pid,
-                    seconds=args.download_seconds, connections=args.connections))
+                results.append(
+                    measure(
+                        target,
+                        "download",
+                        rnd,
+                        f"{url}/artifacts/model/{ids['big_model_id']}/download",
+                        tok,
+                        pid,
+                        seconds=args.download_seconds,
+                        connections=args.connections,
+                    )
+                )
         routes = {
             "GET /artifacts/model/{id}": ("GET", "/artifacts/model/{id}", None),
             "GET /artifact/model/{id}/rate": ("GET", "/artifact/model/{id}/rate", None),
@@ -455,10 +533,20 @@ def main() -> None:
                 for target, url, pid in meta_targets:
                     ids = seeded.get(target, seeded["registry"])
                     tok = work / f"seed-{target}" / "tokens.txt" if target in seeded else tokens
-                    results.append(measure(
-                        target, route, rnd, url + path.format(id=ids["big_model_id"]), tok, pid,
-                        seconds=args.metadata_seconds, connections=args.connections,
-                        method=method, body=body))
+                    results.append(
+                        measure(
+                            target,
+                            route,
+                            rnd,
+                            url + path.format(id=ids["big_model_id"]),
+                            tok,
+                            pid,
+                            seconds=args.metadata_seconds,
+                            connections=args.connections,
+                            method=method,
+                            body=body,
+                        )
+                    )
         report["download"] = {t: summarize(results, t, "download") for t, _, _ in download_targets}
         report["metadata"] = {
             route: {t: summarize(results, t, route) for t, _, _ in meta_targets} for route in routes
@@ -467,10 +555,12 @@ def main() -> None:
             print("locust:", flush=True)
             size = bundle.stat().st_size
             report["locust"] = {
-                "registry": locust(main_url, tokens, big, size, args.locust_seconds,
-                                   args.clients, work),
-                "nginx": locust(nginx_url, tokens, big, size, args.locust_seconds,
-                                args.clients, work),
+                "registry": locust(
+                    main_url, tokens, big, size, args.locust_seconds, args.clients, work
+                ),
+                "nginx": locust(
+                    nginx_url, tokens, big, size, args.locust_seconds, args.clients, work
+                ),
             }
         report["load_after"] = loadavg()
         report["runs"] = [{k: v for k, v in asdict(r).items() if k != "raw"} for r in results]

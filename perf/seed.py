@@ -85,7 +85,7 @@ async def register_all(
 
 
 async def seed(url: str, models: int, clients: int, concurrency: int, out: Path) -> dict[str, Any]:
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (once, before any request)
     limits = httpx.Limits(max_connections=concurrency + 4)
     async with httpx.AsyncClient(base_url=url, timeout=300, limits=limits) as client:
         admin_token = await login(client, ADMIN, ADMIN_PASSWORD, True)

@@ -55,9 +55,7 @@ class MonitorStore:
             row.updated_at = datetime.now(UTC)
             # The artifact row's copy of the flag, in the same transaction (tables.py).
             await session.execute(
-                update(ArtifactRow)
-                .where(ArtifactRow.id == artifact_id)
-                .values(sensitive=sensitive)
+                update(ArtifactRow).where(ArtifactRow.id == artifact_id).values(sensitive=sensitive)
             )
         return row
 
