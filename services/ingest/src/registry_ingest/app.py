@@ -99,6 +99,7 @@ def create_app(
     app = build_service_app(
         "ingest",
         tracer_provider=kit.tracer_provider,
+        trace_asgi_messages=settings.runtime.trace_asgi_messages,
         internal_token=runtime.internal_token,
         title="registry ingest service",
         lifespan=lifespan,
