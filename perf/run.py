@@ -78,7 +78,7 @@ def process(args: list[str], *, env: dict[str, str] | None = None, log: Path) ->
                 proc.wait()
 
 
-def wait_http(url: str, seconds: float = 90) -> None:
+def wait_http(url: str, seconds: float = 300) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
