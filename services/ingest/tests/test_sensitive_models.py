@@ -247,11 +247,14 @@ async def test_network_none_keeps_a_real_monitor_off_the_hosts_loopback(tmp_path
         build_sandbox(settings),
         structlog.get_logger(),
     )
-    row = _model()
+    catalog = Catalog(sessions)
+    await catalog.insert(_model())
+    row = await _reloaded(catalog, _model())
     # The port reaches the program as its source text: the environment is the sandbox's own.
     await sensitive.set(
         row, True, CONNECT.replace("process.env.PORT_TO_TRY", str(port)), Actor("alice")
     )
+    row = await _reloaded(catalog, row)
     try:
         with pytest.raises(RegistryError) as refused:
             await sensitive.check_download(row, "full", info, Actor("bob"), None)
