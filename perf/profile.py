@@ -43,6 +43,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=100)
     parser.add_argument("--out", type=Path, default=ROOT / ".perf")
+    parser.add_argument("--svg-dir", type=Path, default=OUT, help="where the graphs go")
     args = parser.parse_args()
     beside = Path(sys.executable).parent / "py-spy"  # the dev dependency, in the venv
     py_spy = str(beside) if beside.exists() else shutil.which("py-spy")
@@ -50,7 +51,7 @@ def main() -> None:
         raise SystemExit("py-spy is missing: `make install` installs the dev dependencies")
     args.out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="profile-", dir=args.out))
-    OUT.mkdir(parents=True, exist_ok=True)
+    args.svg_dir.mkdir(parents=True, exist_ok=True)
     variants: dict[str, Path | None] = {"after": None}
     if args.compare:
         variants["before"] = source_tree(args.compare, work / "baseline")
@@ -62,7 +63,7 @@ def main() -> None:
             seeded = asyncio.run(seed(url, 1, 10, 1, work / f"seed-{label}"))
             target = f"{url}/artifacts/model/{seeded['big_model_id']}/download"
             tokens = work / f"seed-{label}" / "tokens.txt"
-            svg = OUT / f"flame-download-{label}.svg"
+            svg = args.svg_dir / f"flame-download-{label}.svg"
             spy = subprocess.Popen(
                 [
                     py_spy,
@@ -90,7 +91,7 @@ def main() -> None:
             per = spent * 1000 / result.requests if result.requests else float("nan")
             print(
                 f"{label}: {result.requests} downloads, {result.mb_per_s:.1f} MB/s, "
-                f"{per:.1f} ms CPU per download, load {result.load} -> {svg.relative_to(ROOT)}"
+                f"{per:.1f} ms CPU per download, load {result.load} -> {svg}"
             )
 
 
