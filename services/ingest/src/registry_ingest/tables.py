@@ -52,7 +52,7 @@ class ArtifactRow(Base):
     net_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     # A copy of ingest_monitors.sensitive, written in the same transaction as it: every
     # download reads this row anyway, so a model that is not sensitive (nearly all) costs the
-    # download no second read of ingest_monitors (docs/performance.md, bottleneck 2).
+    # download no second read of ingest_monitors (docs/performance.md, bottleneck 3).
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
