@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 import re2
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from registry_common.db import create_engine, run_migrations, session_factory
@@ -132,3 +134,38 @@ async def test_the_search_query_is_planned_on_the_trigram_indexes(
         )
     assert "ix_ingest_artifacts_name_trgm" in plan
     assert "ix_ingest_artifacts_readme_trgm" in plan
+
+
+@pytest.mark.integration
+async def test_a_pattern_postgresql_refuses_falls_back_to_the_exact_scan(
+    catalog: tuple[Catalog, AsyncEngine], tmp_path: Path
+) -> None:
+    """`a{300}` is valid RE2 (repeats up to 1,000) but past PostgreSQL's limit of 255: the
+    indexed query fails, and the search still answers, from the scan."""
+    import structlog
+
+    from registry_common.blobs.local import LocalBlobStore
+    from registry_common.bus.inprocess import InProcessBus
+    from registry_common.settings import RuntimeSettings
+    from registry_ingest.audit import AuditTrail
+    from registry_ingest.config import IngestSettings
+    from registry_ingest.popularity import Popularity
+    from registry_ingest.reads import CatalogReader
+
+    the_catalog, engine = catalog
+    sessions = session_factory(engine)
+    settings = IngestSettings(runtime=RuntimeSettings(data_dir=tmp_path, telemetry_exporter="none"))
+    reader = CatalogReader(
+        settings,
+        the_catalog,
+        LocalBlobStore(tmp_path / "blobs"),
+        InProcessBus(),
+        AuditTrail(sessions),
+        Popularity(sessions, structlog.get_logger(), 3600.0),
+    )
+    with pytest.raises(DBAPIError):
+        await the_catalog.texts(after=0, limit=10, prefilter="a{300}")
+    found = await reader.regex("a{30}")  # the hostile README: 40 a's and a "!"
+    assert [row.name for row in found] == ["hostile"]
+    found = await reader.regex("(?i)MEDICAL|a{300}|bert-base")
+    assert sorted(row.name for row in found) == ["bert-base", "med-seg"]
