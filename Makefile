@@ -127,7 +127,7 @@ MEMBERS := libs/common services/gateway services/auth services/ingest services/s
 
 lint: install
 	$(UV) run --frozen ruff check .
-	$(UV) run --frozen ruff format --check libs services launcher tests deploy scripts
+	$(UV) run --frozen ruff format --check libs services launcher tests deploy scripts perf
 	$(UV) run --frozen lint-imports
 	@for member in $(MEMBERS); do \
 	  package=$$(basename $$member/src/registry_*); \
