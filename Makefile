@@ -21,7 +21,7 @@ APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninterac
 
 .PHONY: help install run run-distributed test lint typecheck unit ui ui-unit ui-test \
         ui-screenshots chromium sandbox-tools node24 deploy-check graphviz threat-model \
-        robustness-doc
+        robustness-doc perf-tools perf perf-profile
 
 help:
 	@echo "make run   - start the whole registry on http://127.0.0.1:$(PORT) (embedded defaults)"
@@ -30,6 +30,8 @@ help:
 	@echo "make ui    - build the web UI (ui/dist), served by the registry at /ui/"
 	@echo "make ui-test / ui-screenshots - browser tests; the latter also writes docs/ui/*.png"
 	@echo "make threat-model - regenerate docs/security/dfd.{dot,svg,png} and pytm-findings.md"
+	@echo "make perf  - the performance experiment (docs/performance.md): 500 models, wrk, Locust, nginx; prints the table"
+	@echo "make perf-profile - flame graphs of downloads before/after (docs/performance/*.svg)"
 	@echo "make deploy-check - synthesize the AWS stacks into deploy/cdk.out (no credentials) and lint them"
 
 install:
@@ -63,6 +65,22 @@ graphviz:
 threat-model: install graphviz
 	$(UV) run --frozen python docs/security/threat_model.py --dfd docs/security/dfd \
 	  --findings docs/security/pytm-findings.md
+
+# The performance experiment (docs/performance.md): wrk drives the load, nginx serves the same
+# file as the machine's physical reference; both from Debian, installed when missing.
+PERF_ARGS ?=
+PERF_BASELINE ?= b228e83
+
+perf-tools:
+	@command -v wrk >/dev/null 2>&1 && command -v nginx >/dev/null 2>&1 || { \
+	  echo "Installing Debian's wrk and nginx-light for the performance experiment"; \
+	  $(APT_GET) update -qq && $(APT_GET) install -y -qq wrk nginx-light >/dev/null; }
+
+perf: install perf-tools sandbox-tools
+	$(UV) run --frozen python -m perf.run $(PERF_ARGS)
+
+perf-profile: install perf-tools sandbox-tools
+	$(UV) run --frozen python -m perf.profile --compare $(PERF_BASELINE) $(PERF_ARGS)
 
 # The sandbox of untrusted programs (docs/security/sandbox.md): Debian's bubblewrap for its
 # namespaces and, when we are root, a dedicated system user for the programs to run as.
@@ -109,7 +127,7 @@ MEMBERS := libs/common services/gateway services/auth services/ingest services/s
 
 lint: install
 	$(UV) run --frozen ruff check .
-	$(UV) run --frozen ruff format --check libs services launcher cli tests deploy scripts
+	$(UV) run --frozen ruff format --check libs services launcher cli tests deploy scripts perf
 	$(UV) run --frozen lint-imports
 	@for member in $(MEMBERS); do \
 	  package=$$(basename $$member/src/registry_*); \

@@ -830,9 +830,12 @@ async def run_regex(
     scanned = 0
     original = bench.catalog.texts
 
-    async def counting_texts(*, after: int, limit: int) -> list[tuple[int, str, str, str, str]]:
+    async def counting_texts(
+        *, after: int, limit: int, **narrowing: Any
+    ) -> list[tuple[int, str, str, str, str]]:
+        # `narrowing`: the trigram prefilter of newer catalogs (migration 0009), passed on.
         nonlocal scanned
-        batch = await original(after=after, limit=limit)
+        batch = await original(after=after, limit=limit, **narrowing)
         scanned += len(batch)
         return batch
 

@@ -182,3 +182,35 @@ async def test_a_database_outage_no_handler_wrapped_is_a_503_naming_the_database
     assert outage.status_code == 503
     assert outage.json()["code"] == "component_unavailable"
     assert outage.json()["detail"].startswith("The database is unavailable right now")
+
+
+async def test_a_streamed_response_is_one_span_not_one_per_chunk() -> None:
+    """A 26 MB download goes out in ~400 ASGI messages; each used to become a span of its
+    own, created, exported and stored (docs/performance.md, bottleneck 1)."""
+    from fastapi.responses import StreamingResponse
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    memory = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    app = build_service_app("gateway", tracer_provider=provider)
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(50):
+            yield b"x" * 65536
+
+    @app.get("/bundle")
+    async def bundle() -> StreamingResponse:
+        return StreamingResponse(chunks(), media_type="application/zip")
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.get("/bundle")
+    assert response.status_code == 200
+    assert len(response.content) == 50 * 65536
+    spans = memory.get_finished_spans()
+    assert [s.name for s in spans] == ["GET /bundle"]
+    assert spans[0].attributes is not None
+    assert spans[0].attributes.get("http.status_code") == 200

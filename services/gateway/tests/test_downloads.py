@@ -63,3 +63,43 @@ async def test_streamed_download_names_any_artifact(filename: str, expected: str
     response = await serve_blob(request, blobs, info, redirect=False)
     assert response.status_code == 200
     assert response.headers["content-disposition"] == expected
+
+
+@pytest.mark.parametrize(
+    ("range_header", "start", "end"),
+    [
+        (None, 0, 3 * 1024 * 1024 + 17),
+        # Across the 1 MiB chunk boundaries of the local-disk path.
+        ("bytes=1048570-2097160", 1048570, 2097161),
+        ("bytes=-1048580", 3 * 1024 * 1024 + 17 - 1048580, 3 * 1024 * 1024 + 17),
+    ],
+)
+async def test_local_bundles_go_out_whole_and_in_ranges_across_chunks(
+    tmp_path: Any, range_header: str | None, start: int, end: int
+) -> None:
+    """Local blobs are served in 1 MiB chunks (BundleFileResponse): every byte arrives, in
+    order, for the whole file and for ranges that straddle chunk boundaries."""
+    import hashlib
+
+    import httpx
+    from fastapi import FastAPI
+
+    from registry_common.blobs.local import LocalBlobStore
+
+    data = hashlib.sha256(b"seed").digest() * ((3 * 1024 * 1024 + 17) // 32 + 1)
+    data = data[: 3 * 1024 * 1024 + 17]
+    blobs = LocalBlobStore(tmp_path / "blobs")
+    stored = await blobs.put("artifacts/1/r1/full.zip", data)
+    info = {"key": stored.key, "size": stored.size, "sha256": stored.sha256, "filename": "a.zip"}
+    app = FastAPI()
+
+    @app.get("/download")
+    async def download(request: Request) -> Any:
+        return await serve_blob(request, cast(BlobStore, blobs), info, redirect=False)
+
+    headers = {"range": range_header} if range_header else {}
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.get("/download", headers=headers)
+    assert response.status_code == (206 if range_header else 200)
+    assert response.content == data[start:end]

@@ -53,7 +53,10 @@ async def _one_request_across_services(hub: SpanHub) -> str:
         return {"id": "a1"}
 
     gateway_provider = provider_into(hub, "gateway")
-    gateway = build_service_app("gateway", tracer_provider=gateway_provider)
+    # With the per-message spans an operator can turn on (REGISTRY_TRACE_ASGI_MESSAGES).
+    gateway = build_service_app(
+        "gateway", tracer_provider=gateway_provider, trace_asgi_messages=True
+    )
     client = ServiceClient(
         "ingest",
         "http://ingest.internal",

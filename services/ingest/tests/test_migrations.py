@@ -98,3 +98,37 @@ async def test_0010_adds_the_group_tables_and_reverts(url: str) -> None:
             assert "ingest_artifacts" in left
     finally:
         await engine.dispose()
+
+
+async def test_0011_copies_the_sensitive_flag_onto_existing_artifacts_and_reverts(url: str) -> None:
+    engine = create_engine(url)
+    now = datetime.now(UTC)
+    insert = (
+        "INSERT INTO ingest_artifacts (id, name, type, status, revision, source_url,"
+        " source_kind, versions, details, content_bytes, bundle_bytes, created_at,"
+        " updated_at) VALUES (:id, :id, 'model', 'ready', 1, 'upload://x.zip',"
+        " 'upload', '[]', '{}', 0, 0, :now, :now)"
+    )
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(_to("0010"))
+            for artifact_id in ("watched", "unwatched", "plain"):
+                await conn.execute(text(insert), {"id": artifact_id, "now": now})
+            await conn.execute(
+                text(
+                    "INSERT INTO ingest_monitors (artifact_id, sensitive, program, updated_by,"
+                    " updated_at) VALUES ('watched', TRUE, NULL, 'u', :now),"
+                    " ('unwatched', FALSE, NULL, 'u', :now)"
+                ),
+                {"now": now},
+            )
+        await run_migrations(engine, MIGRATIONS, version_table=VERSION_TABLE)
+        sessions = async_sessionmaker(engine, expire_on_commit=False)
+        async with sessions() as session:
+            rows = (await session.execute(select(ArtifactRow.id, ArtifactRow.sensitive))).all()
+        assert dict(rows) == {"watched": True, "unwatched": False, "plain": False}
+        async with engine.begin() as conn:
+            await conn.run_sync(_to("0010", down=True))
+            assert "sensitive" not in await conn.run_sync(_columns)
+    finally:
+        await engine.dispose()

@@ -20,6 +20,7 @@ from registry_common.sandbox import Isolation, Outcome, SandboxRequest, SandboxR
 from registry_common.settings import RuntimeSettings
 from registry_ingest.app import MIGRATIONS
 from registry_ingest.audit import Actor, AuditTrail
+from registry_ingest.catalog import Catalog
 from registry_ingest.config import IngestSettings
 from registry_ingest.monitor_store import MonitorStore
 from registry_ingest.monitors import PROGRAM_FILE, ZIP_FILE, SensitiveModels
@@ -40,6 +41,9 @@ class ChosenOutcomes:
         return self.results.pop(0)
 
 
+Parts = tuple[SensitiveModels, MonitorStore, ChosenOutcomes, LocalBlobStore, Catalog]
+
+
 def _result(outcome: Outcome, exit_code: int | None, stdout: bytes = b"") -> SandboxResult:
     return SandboxResult(outcome, exit_code, stdout, b"", 0.25, Isolation.BWRAP_UID, "ended")
 
@@ -52,9 +56,7 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-async def parts(
-    database_url: str, tmp_path: Path
-) -> AsyncIterator[tuple[SensitiveModels, MonitorStore, ChosenOutcomes, LocalBlobStore]]:
+async def parts(database_url: str, tmp_path: Path) -> AsyncIterator[Parts]:
     engine = create_engine(database_url)
     await run_migrations(engine, MIGRATIONS, version_table="alembic_ingest")
     sessions = session_factory(engine)
@@ -69,8 +71,17 @@ async def parts(
     sensitive = SensitiveModels(
         settings, store, AuditTrail(sessions), blobs, sandbox, structlog.get_logger()
     )
-    yield sensitive, store, sandbox, blobs
+    async with sessions.begin() as session:
+        session.add(_model())
+    yield sensitive, store, sandbox, blobs, Catalog(sessions)
     await engine.dispose()
+
+
+async def _reloaded(catalog: Catalog, row: ArtifactRow) -> ArtifactRow:
+    """The row as a download reads it (its copy of the sensitive flag included)."""
+    fresh = await catalog.get(row.id)
+    assert fresh is not None
+    return fresh
 
 
 def _model(uploader: str = "alice") -> ArtifactRow:
@@ -90,12 +101,13 @@ def _model(uploader: str = "alice") -> ArtifactRow:
 
 
 async def test_outcomes_become_verdicts_errors_and_history(
-    parts: tuple[SensitiveModels, MonitorStore, ChosenOutcomes, LocalBlobStore],
+    parts: Parts,
 ) -> None:
-    sensitive, store, sandbox, blobs = parts
+    sensitive, store, sandbox, blobs, catalog = parts
     row = _model()
     info = await blobs.put("artifacts/1234/r1/full.zip", ZIP)
     await sensitive.set(row, True, "process.exit(0)", Actor("bob"))
+    row = await _reloaded(catalog, row)
     bob = Actor("bob")
 
     sandbox.results.append(_result(Outcome.COMPLETED, 0, b"ok"))
@@ -131,12 +143,13 @@ async def test_outcomes_become_verdicts_errors_and_history(
 
 
 async def test_history_pages_and_who_may_read_it(
-    parts: tuple[SensitiveModels, MonitorStore, ChosenOutcomes, LocalBlobStore],
+    parts: Parts,
 ) -> None:
-    sensitive, _store, _sandbox, blobs = parts
+    sensitive, _store, _sandbox, blobs, catalog = parts
     row = _model()
     info = await blobs.put("artifacts/1234/r1/weights.zip", ZIP)
     await sensitive.set(row, True, None, Actor("alice"))
+    row = await _reloaded(catalog, row)
     for user in ("u0", "u1", "u2", "u3", "u4"):
         await sensitive.check_download(row, "weights", info, Actor(user), None)
     first = await sensitive.history(row, Actor("root", is_admin=True), 0, 2)
@@ -152,12 +165,13 @@ async def test_history_pages_and_who_may_read_it(
 
 
 async def test_not_sensitive_models_are_neither_checked_nor_recorded(
-    parts: tuple[SensitiveModels, MonitorStore, ChosenOutcomes, LocalBlobStore],
+    parts: Parts,
 ) -> None:
-    sensitive, _store, sandbox, blobs = parts
+    sensitive, _store, sandbox, blobs, catalog = parts
     row = _model()
     info = await blobs.put("artifacts/1234/r1/full.zip", ZIP)
     await sensitive.set(row, False, "process.exit(1)", Actor("bob"))
+    row = await _reloaded(catalog, row)
     await sensitive.check_download(row, "full", info, Actor("bob"), None)
     assert sandbox.requests == []
     assert (await sensitive.history(row, Actor("alice"), 0, 10))["total"] == 0
@@ -165,6 +179,28 @@ async def test_not_sensitive_models_are_neither_checked_nor_recorded(
     assert described["sensitive"] is False
     assert described["program"] == "process.exit(1)"
     assert described["updated_by"] == "bob"
+
+
+async def test_the_artifact_row_carries_the_flag_a_download_reads(
+    parts: Parts,
+) -> None:
+    """Downloads decide from the artifact row alone (no monitor read for plain models), so
+    its copy of the flag must follow every change of the monitor's, in the same commit."""
+    sensitive, store, sandbox, blobs, catalog = parts
+    row = await _reloaded(catalog, _model())
+    assert row.sensitive is False
+    info = await blobs.put("artifacts/1234/r1/full.zip", ZIP)
+    await sensitive.set(row, True, None, Actor("bob"))
+    row = await _reloaded(catalog, row)
+    assert row.sensitive is True
+    await sensitive.check_download(row, "full", info, Actor("carol"), None)
+    assert (await store.history(row.id, 0, 10))[1] == 1  # recorded: it is sensitive
+    await sensitive.set(row, False, None, Actor("bob"))
+    row = await _reloaded(catalog, row)
+    assert row.sensitive is False
+    await sensitive.check_download(row, "full", info, Actor("carol"), None)
+    assert (await store.history(row.id, 0, 10))[1] == 1  # not recorded any more
+    assert sandbox.requests == []
 
 
 NODE24 = Path(__file__).resolve().parents[3] / ".tools/node24/node_modules/.bin/node"
@@ -211,11 +247,14 @@ async def test_network_none_keeps_a_real_monitor_off_the_hosts_loopback(tmp_path
         build_sandbox(settings),
         structlog.get_logger(),
     )
-    row = _model()
+    catalog = Catalog(sessions)
+    await catalog.insert(_model())
+    row = await _reloaded(catalog, _model())
     # The port reaches the program as its source text: the environment is the sandbox's own.
     await sensitive.set(
         row, True, CONNECT.replace("process.env.PORT_TO_TRY", str(port)), Actor("alice")
     )
+    row = await _reloaded(catalog, row)
     try:
         with pytest.raises(RegistryError) as refused:
             await sensitive.check_download(row, "full", info, Actor("bob"), None)

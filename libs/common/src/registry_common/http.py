@@ -234,6 +234,7 @@ def build_service_app(
     tracer_provider: TracerProvider,
     internal_token: str | None = None,
     body_limits: BodyLimits | None = None,
+    trace_asgi_messages: bool = False,
     **fastapi_kwargs: Any,
 ) -> FastAPI:
     """A FastAPI app with the registry's shared behaviour installed. `body_limits`: the request
@@ -243,8 +244,15 @@ def build_service_app(
     # Inside the request log, so a 413 is logged and carries the trace id like any answer.
     app.add_middleware(BodyLimitMiddleware, limits=body_limits or BodyLimits())
     app.add_middleware(RequestLogMiddleware, service=service, internal_token=internal_token)
+    # One span per request, not also one per ASGI message, unless asked for
+    # (REGISTRY_TRACE_ASGI_MESSAGES): each `send` as a child span is ~400 spans (created,
+    # exported, stored by health) per 26 MB download in 64 KiB chunks (docs/performance.md,
+    # bottleneck 1).
     FastAPIInstrumentor.instrument_app(
-        app, tracer_provider=tracer_provider, excluded_urls=TELEMETRY_PATH_PREFIX
+        app,
+        tracer_provider=tracer_provider,
+        excluded_urls=TELEMETRY_PATH_PREFIX,
+        exclude_spans=None if trace_asgi_messages else ["send", "receive"],
     )
     return app
 

@@ -73,6 +73,14 @@ class RuntimeSettings(BaseSettings):
         default="none",
         description="otlp: also ship log records to <otlp_endpoint>/v1/logs (batched).",
     )
+    trace_asgi_messages: bool = Field(
+        default=False,
+        description=(
+            "Also trace every ASGI message (one span per response chunk) for debugging the "
+            "request flow; off because a download becomes hundreds of spans "
+            "(docs/performance.md)."
+        ),
+    )
     log_level: str = "INFO"
     log_dir: Path | None = Field(
         default=None, description="Also write JSON logs to <log_dir>/<service>.log when set."

@@ -56,6 +56,7 @@ def create_app(settings: AuthSettings, *, clock: Clock = utc_now, **overrides: A
     app = build_service_app(
         "auth",
         tracer_provider=kit.tracer_provider,
+        trace_asgi_messages=settings.runtime.trace_asgi_messages,
         internal_token=settings.runtime.internal_token,
         title="registry auth service",
         lifespan=lifespan,

@@ -62,6 +62,7 @@ def create_app(
     app = build_service_app(
         "gateway",
         tracer_provider=provider,
+        trace_asgi_messages=settings.runtime.trace_asgi_messages,
         # The gateway serves no internal route; with the token, the health service's probe
         # of `/internal/health` gets the 404 that says "alive" instead of a 403.
         internal_token=runtime.internal_token,

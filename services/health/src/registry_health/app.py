@@ -188,6 +188,7 @@ def create_app(
     app = build_service_app(
         "health",
         tracer_provider=kit.tracer_provider,
+        trace_asgi_messages=settings.runtime.trace_asgi_messages,
         internal_token=runtime.internal_token,
         title="registry health service",
         lifespan=lifespan,

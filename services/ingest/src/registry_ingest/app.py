@@ -121,7 +121,14 @@ def create_app(
         workdir=runtime.data_dir / "work",
     )
     sensitive = SensitiveModels(
-        settings, monitors, audit, store, sandbox or build_sandbox(settings), kit.log
+        settings,
+        monitors,
+        audit,
+        store,
+        sandbox or build_sandbox(settings),
+        kit.log,
+        # The row's copy of the flag lives in the SQL catalog only.
+        row_flag=not isinstance(catalog, DynamoCatalog),
     )
     reader = CatalogReader(settings, catalog, store, kit.bus, audit, popularity, sensitive)
     hub = HubRepos(settings, catalog, store, indexes, reader)
@@ -146,6 +153,7 @@ def create_app(
     app = build_service_app(
         "ingest",
         tracer_provider=kit.tracer_provider,
+        trace_asgi_messages=settings.runtime.trace_asgi_messages,
         internal_token=runtime.internal_token,
         title="registry ingest service",
         lifespan=lifespan,

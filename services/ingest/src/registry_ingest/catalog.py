@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -19,6 +19,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from registry_common.db import database_errors
 from registry_common.uow import Sessions
 from registry_ingest.tables import ArtifactHistoryRow, ArtifactRow, PopularityRow
+
+# How long PostgreSQL may take over one batch of a trigram-indexed regex search.
+_PREFILTER_MS = 2000
 
 READY = "ready"
 PENDING = "pending"
@@ -81,7 +84,9 @@ class CatalogStore(Protocol):
 
     async def by_name(self, name: str, *, limit: int) -> list[ArtifactRow]: ...
 
-    async def texts(self, *, after: int, limit: int) -> list[tuple[int, str, str, str, str]]: ...
+    async def texts(
+        self, *, after: int, limit: int, prefilter: str | None = None
+    ) -> list[tuple[int, str, str, str, str]]: ...
 
     async def replace_revision(
         self, current: ArtifactRow, values: dict[str, Any], *, by: str | None, now: datetime
@@ -202,8 +207,14 @@ class Catalog:
         async with database_errors(), self._sessions() as session:
             return list((await session.execute(statement)).scalars())
 
-    async def texts(self, *, after: int, limit: int) -> list[tuple[int, str, str, str, str]]:
-        """(seq, id, name, type, readme) of visible artifacts, for regex scans in batches."""
+    async def texts(
+        self, *, after: int, limit: int, prefilter: str | None = None
+    ) -> list[tuple[int, str, str, str, str]]:
+        """(seq, id, name, type, readme) of visible artifacts, for regex scans in batches.
+
+        `prefilter`: on PostgreSQL, only rows whose name or README match this regex (the
+        trigram indexes of migration 0012 answer it); other databases ignore it. Callers
+        match the rows again themselves: this only narrows them."""
         statement = (
             select(
                 ArtifactRow.seq,
@@ -217,6 +228,16 @@ class Catalog:
             .limit(limit)
         )
         async with database_errors(), self._sessions() as session:
+            if prefilter is not None and session.get_bind().dialect.name == "postgresql":
+                # A regex PostgreSQL's engine finds slow (or refuses) must not hold the
+                # request: past the timeout the caller falls back to the linear-time scan.
+                await session.execute(text(f"SET LOCAL statement_timeout = {_PREFILTER_MS}"))
+                statement = statement.where(
+                    or_(
+                        ArtifactRow.name.regexp_match(prefilter),
+                        ArtifactRow.readme.regexp_match(prefilter),
+                    )
+                )
             return [
                 (seq, id_, name, type_, readme or "")
                 for seq, id_, name, type_, readme in (await session.execute(statement)).all()

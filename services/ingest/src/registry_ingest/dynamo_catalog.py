@@ -461,8 +461,11 @@ class DynamoCatalog:
     async def by_name(self, name: str, *, limit: int) -> list[ArtifactRow]:
         return [row async for row in self._named_after(name, 0, limit, [NameQuery(name, None)])]
 
-    async def texts(self, *, after: int, limit: int) -> list[tuple[int, str, str, str, str]]:
-        """(seq, id, name, type, readme) of visible artifacts, for regex scans in batches.
+    async def texts(
+        self, *, after: int, limit: int, prefilter: str | None = None
+    ) -> list[tuple[int, str, str, str, str]]:
+        """(seq, id, name, type, readme) of visible artifacts, for regex scans in batches
+        (`prefilter` is ignored: there is no index to narrow them with).
 
         DynamoDB has no regex: the caller matches every README this returns (a full read of
         the visible catalog per search; docs/performance.md measures it)."""

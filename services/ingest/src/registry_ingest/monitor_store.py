@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry_common.db import database_errors
 from registry_common.uow import Sessions
-from registry_ingest.tables import DownloadHistoryRow, MonitorRow
+from registry_ingest.tables import ArtifactRow, DownloadHistoryRow, MonitorRow
 
 VERDICTS = ("allowed", "refused", "failed", "timed_out")
 
@@ -54,6 +54,10 @@ class MonitorStore:
             row.program = program
             row.updated_by = user
             row.updated_at = datetime.now(UTC)
+            # The artifact row's copy of the flag, in the same transaction (tables.py).
+            await session.execute(
+                update(ArtifactRow).where(ArtifactRow.id == artifact_id).values(sensitive=sensitive)
+            )
         return row
 
     async def record(self, attempt: Attempt) -> dict[str, Any]:

@@ -55,7 +55,12 @@ class SensitiveModels:
         blobs: BlobStore,
         sandbox: SandboxRunner,
         log: Any,
+        *,
+        row_flag: bool = True,
     ) -> None:
+        """`row_flag`: whether the artifact row's copy of the flag is kept in step (the SQL
+        catalog; not a catalog on DynamoDB, where every download reads the monitor row)."""
+        self._row_flag = row_flag
         self._settings = settings
         self._store = store
         self._audit = audit
@@ -143,7 +148,12 @@ class SensitiveModels:
         self, row: ArtifactRow, part: str, blob: BlobInfo, actor: Actor | None, client: str | None
     ) -> None:
         """Runs the monitor of a sensitive model and records the attempt; raises when the
-        download must not proceed. Not sensitive: nothing to do."""
+        download must not proceed. Not sensitive: nothing to do.
+
+        The artifact row carries a copy of the flag (kept in step by MonitorStore.put), so
+        the monitor's own row is read only for models that are sensitive."""
+        if self._row_flag and not row.sensitive:
+            return
         monitor = await self._store.get(row.id)
         if monitor is None or not monitor.sensitive:
             return

@@ -8,23 +8,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
+
 from registry_common.blobs import BlobInfo, BlobStore
 from registry_common.bus import EventBus
 from registry_common.errors import BadRequest, NotFound, PayloadTooLarge
 from registry_common.events import ArtifactDownloaded, ArtifactRef
-from registry_common.telemetry import inject_trace_context
+from registry_common.telemetry import get_logger, inject_trace_context
 from registry_ingest.audit import Actor, AuditTrail
 from registry_ingest.catalog import CatalogStore, NameQuery
 from registry_ingest.config import IngestSettings
 from registry_ingest.monitors import SensitiveModels
 from registry_ingest.popularity import Popularity
-from registry_ingest.search import compile_search
+from registry_ingest.search import compile_search, database_prefilter
 from registry_ingest.storage import PARTS, part_key
 from registry_ingest.tables import ArtifactRow
 from registry_ingest.versions import compile_version_query
 
 ARTIFACT_TYPES = frozenset({"model", "dataset", "code"})
 _SCAN_BATCH = 500
+_log = get_logger("ingest")
 BYTES_PER_MB = 1_000_000  # decimal megabytes, as hubs report sizes
 
 
@@ -149,10 +152,23 @@ class CatalogReader:
         """Artifacts whose name or README matches; scanned in batches with a linear-time
         engine off the event loop, so a hostile pattern cannot stall other requests."""
         matches = compile_search(pattern)
+        # PostgreSQL narrows the rows with its trigram indexes (migration 0012) when the
+        # pattern means the same to it; RE2 still decides every match. A pattern it cannot
+        # run in time (or reads differently) falls back to the scan of every row.
+        prefilter = database_prefilter(pattern)
         found: list[str] = []
         after = 0
         while len(found) < self._settings.max_regex_results:
-            batch = await self._catalog.texts(after=after, limit=_SCAN_BATCH)
+            try:
+                batch = await self._catalog.texts(
+                    after=after, limit=_SCAN_BATCH, prefilter=prefilter
+                )
+            except DBAPIError:
+                if prefilter is None:
+                    raise
+                _log.info("ingest.regex.prefilter_abandoned", pattern_chars=len(pattern))
+                prefilter = None
+                continue
             if not batch:
                 break
             after = batch[-1][0]

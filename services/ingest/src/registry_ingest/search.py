@@ -8,6 +8,7 @@ with a sentence that says so.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import re2
@@ -59,3 +60,27 @@ def _explain(pattern: str, exc: Exception) -> str:
         )
     reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
     return f"The regex is not valid ({reason}); fix it and search again."
+
+
+# Backslash escapes that mean the same in RE2 and in PostgreSQL's regular expressions. Others
+# differ (`\b` is a word boundary in RE2 and a backspace in PostgreSQL; `\z`, `\Q..\E`,
+# `\pL` are RE2 only), so a pattern using one is not handed to the database's index.
+_SHARED_ESCAPES = set("dDwWsSnt") | set(r"\.^$|?*+()[]{}-/")
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+
+
+def database_prefilter(pattern: str) -> str | None:
+    """`pattern` for the database's trigram-indexed regex operator, or None when the
+    database's dialect could read it differently from RE2 (then the scan alone answers).
+
+    The database only narrows the candidates: every candidate is matched again with RE2,
+    so a pattern the database reads more broadly (`.` also matching a newline) changes
+    nothing, and one it would read more narrowly is never handed to it."""
+    body = pattern[4:] if pattern.startswith("(?i)") else pattern
+    if "(?" in body.replace("(?:", ""):
+        return None  # flags (other than a leading (?i)) and named groups are spelled differently
+    if any(ch not in _SHARED_ESCAPES for ch in _ESCAPE.findall(pattern)):
+        return None
+    if "[[" in pattern or "[:" in pattern or "[=" in pattern or "[." in pattern:
+        return None  # bracket-expression subtleties differ; keep the exact scan
+    return pattern

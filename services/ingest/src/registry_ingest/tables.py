@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
@@ -39,6 +50,10 @@ class ArtifactRow(Base):
     # The unsafe-weights scan of the current revision (scanning/bundle.py WeightsScan.as_json).
     weights_scan: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     net_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # A copy of ingest_monitors.sensitive, written in the same transaction as it: every
+    # download reads this row anyway, so a model that is not sensitive (nearly all) costs the
+    # download no second read of ingest_monitors (docs/performance.md, bottleneck 3).
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

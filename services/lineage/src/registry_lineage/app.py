@@ -41,6 +41,7 @@ def create_app(settings: LineageSettings, **overrides: Any) -> FastAPI:
     app = build_service_app(
         "lineage",
         tracer_provider=kit.tracer_provider,
+        trace_asgi_messages=settings.runtime.trace_asgi_messages,
         internal_token=settings.runtime.internal_token,
         title="registry lineage service",
         lifespan=lifespan,

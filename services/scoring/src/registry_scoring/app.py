@@ -79,6 +79,7 @@ def create_app(
     app = build_service_app(
         "scoring",
         tracer_provider=kit.tracer_provider,
+        trace_asgi_messages=settings.runtime.trace_asgi_messages,
         internal_token=runtime.internal_token,
         title="registry scoring service",
         lifespan=lifespan,

@@ -1,0 +1,1 @@
+"""The performance experiment of issue 19 (docs/performance.md): workload, runners, report."""
