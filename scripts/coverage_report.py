@@ -30,7 +30,7 @@ from pathlib import Path
 
 import coverage
 
-from scripts.quality import REPO_ROOT, floors, packages, test_kind, write_section
+from scripts.quality import REPO_ROOT, UNIT_TESTS, floors, packages, write_section
 
 
 @dataclass
@@ -66,19 +66,14 @@ def import_time_lines(source: str) -> set[int]:
     return lines
 
 
-def unit_contexts(data: coverage.CoverageData) -> list[str]:
-    return [
-        context
-        for context in data.measured_contexts()
-        if context and test_kind(context.split("|", 1)[0]) == "unit"
-    ]
-
-
 def measure(data_file: Path) -> dict[str, tuple[Tally, list[tuple[str, int, int, int]]]]:
     cov = coverage.Coverage(data_file=str(data_file), config_file=str(REPO_ROOT / "pyproject.toml"))
     cov.load()
     data = cov.get_data()
-    unit = unit_contexts(data)
+    # The component-level contexts, by the test's directory (coverage matches with re.search).
+    data.set_query_contexts([UNIT_TESTS.pattern])
+    unit_lines = {path: set(data.lines(path) or ()) for path in data.measured_files()}
+    data.set_query_contexts(None)
     omit = cov.config.run_omit or []
     results: dict[str, tuple[Tally, list[tuple[str, int, int, int]]]] = {}
     for package, root in packages().items():
@@ -92,9 +87,7 @@ def measure(data_file: Path) -> dict[str, tuple[Tally, list[tuple[str, int, int,
             if not statements_set:
                 continue
             every = set(data.lines(str(path)) or ()) & statements_set
-            data.set_query_contexts(unit or ["^$-none"])
-            by_unit = set(data.lines(str(path)) or ()) & statements_set
-            data.set_query_contexts(None)
+            by_unit = unit_lines.get(str(path), set()) & statements_set
             imports = import_time_lines(path.read_text()) & statements_set
             if by_unit or not statements_set - imports:
                 by_unit |= imports & every

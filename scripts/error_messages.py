@@ -24,8 +24,9 @@ and asserts (docs/quality.md, "Error messages", says how and where the method st
    its function (with its `parametrize` values, the module constants and the module's helper
    functions it calls) holds, inside an `assert`, a `pytest.raises(match=...)` or a
    `parametrize` value, a string of at least 8 characters that is part of the produced text
-   ("text"), or the error's code when that code names this kind of failure only, not a whole
-   class of them (`not_found`, `bad_request` ... do not count) ("code").
+   ("text"), or the error's code when at most two sites in the code carry it, so that it names
+   this failure and not a whole class of them (`not_found`, `bad_request` do not count)
+   ("code").
 
 Fails (exit 1) below `error-messages-floor` of `[tool.registry-quality]`.
 """
@@ -46,21 +47,9 @@ from scripts.quality import REPO_ROOT, floors, packages, write_section
 MIN_LITERAL = 12
 MIN_FRAGMENT = 8
 HOLE = "\x00"  # stands for a hole while a pattern is built
-GENERIC_CODES = {
-    "internal_error",
-    "bad_request",
-    "authentication_failed",
-    "invalid_credentials",
-    "permission_denied",
-    "not_found",
-    "conflict",
-    "too_large",
-    "too_many_requests",
-    "component_unavailable",
-    "upstream_error",
-    "http_error",
-    "forbidden",
-}
+# A code identifies a message when at most this many sites carry it (`rate_limited` does,
+# `not_found` or `bad_request` name a whole class of failures and do not).
+SPECIFIC_CODE_SITES = 2
 
 
 @dataclass
@@ -528,6 +517,11 @@ def attribute(sites: list[Site], records: dict[str, list[dict[str, object]]]) ->
     for site in sites:
         by_file[site.path].append(site)
     responses = [s for s in sites if s.kind == "response" and not s.relayed]
+    carriers: dict[str, int] = defaultdict(int)
+    for site in sites:
+        if site.code:
+            carriers[site.code] += 1
+    specific = {code for code, count in carriers.items() if count <= SPECIFIC_CODE_SITES}
     sources = _TestSources()
     for test_id, produced in records.items():
         expectations: set[str] | None = None
@@ -551,7 +545,8 @@ def attribute(sites: list[Site], records: dict[str, list[dict[str, object]]]) ->
                     site.produced_by.append(test_id)
                 if expectations is None:
                     expectations = sources.expectations(test_id)
-                how = _asserted(expectations, message, record.get("code"))
+                code = record.get("code")
+                how = _asserted(expectations, message, code if code in specific else None)
                 if how and test_id not in site.asserted_by:
                     site.asserted_by[test_id] = how
 
@@ -559,7 +554,7 @@ def attribute(sites: list[Site], records: dict[str, list[dict[str, object]]]) ->
 def _asserted(expectations: set[str], message: str, code: object) -> str | None:
     if any(len(s) >= MIN_FRAGMENT and s in message for s in expectations):
         return "text"
-    if isinstance(code, str) and code not in GENERIC_CODES and code in expectations:
+    if isinstance(code, str) and code in expectations:
         return "code"
     return None
 

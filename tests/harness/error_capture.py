@@ -71,11 +71,9 @@ def _wrap_init(cls: type, describe: Callable[[Any], dict[str, Any] | None], reco
     @functools.wraps(original)
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
-        # Only the outermost constructor records (a subclass calling super().__init__ would
-        # otherwise record the half-built instance first).
+        # Only the base constructor is wrapped, so this runs once per instance; a subclass's
+        # own `__init__` calling `super().__init__` is skipped when looking for the site.
         caller = sys._getframe(1)
-        if caller.f_locals.get("self") is self:
-            return
         try:
             described = describe(self)
             if described is None:
