@@ -45,9 +45,7 @@ def test_a_fine_tune_links_to_its_registered_base_and_costs_both(lineage: TestCl
     _index(lineage, _uploaded("1", "org/base", content_bytes=2_000_000))
     _index(
         lineage,
-        _uploaded(
-            "2", "org/tuned", content_bytes=500_000, card_data={"base_model": "org/base"}
-        ),
+        _uploaded("2", "org/tuned", content_bytes=500_000, card_data={"base_model": "org/base"}),
     )
     graph = lineage.get("/internal/lineage/2")
     assert graph.status_code == 200, graph.text
