@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from registry_common.events import ArtifactRef, ArtifactUpdated, ArtifactUploaded
+from registry_common.events import (
+    ArtifactDeleted,
+    ArtifactRef,
+    ArtifactUpdated,
+    ArtifactUploaded,
+    RegistryReset,
+)
 from registry_common.http import INTERNAL_TOKEN_HEADER
 from registry_common.settings import RuntimeSettings
 from registry_lineage.app import create_app
@@ -108,3 +114,23 @@ def test_internal_routes_need_the_token_and_unknown_routes_say_where_to_look(
     assert wrong_method.json()["detail"] == (
         "This route does not accept that method; see /openapi.json for the API."
     )
+
+
+def test_events_from_the_bus_index_forget_and_reset(lineage: TestClient) -> None:
+    """The handlers the app subscribes: what ingest publishes reaches the index."""
+    bus = lineage.app.state.kit.bus  # type: ignore[attr-defined]
+    assert lineage.portal is not None
+
+    def deliver(event: ArtifactUploaded | ArtifactDeleted | RegistryReset) -> None:
+        assert lineage.portal is not None
+        lineage.portal.call(bus.publish, event)
+        lineage.portal.call(bus.drain)
+
+    deliver(_uploaded("5", "org/a"))
+    deliver(_uploaded("6", "org/b"))
+    assert lineage.get("/internal/lineage/5").status_code == 200
+    deliver(ArtifactDeleted(source="ingest", artifact=ArtifactRef(id="5", name="a", type="model")))
+    assert lineage.get("/internal/lineage/5").status_code == 404
+    assert lineage.get("/internal/lineage/6").status_code == 200
+    deliver(RegistryReset(source="ingest", requested_by="admin"))
+    assert lineage.get("/internal/lineage/6").status_code == 404
