@@ -118,6 +118,7 @@ def _scan_classes(trees: dict[str, ast.Module]) -> dict[str, _Class]:
                     isinstance(item, ast.Assign)
                     and any(isinstance(t, ast.Name) and t.id == "code" for t in item.targets)
                     and isinstance(item.value, ast.Constant)
+                    and isinstance(item.value.value, str)
                 ):
                     info.code = item.value.value
                 if isinstance(item, ast.FunctionDef) and item.name == "__init__":
@@ -297,8 +298,8 @@ def _enclosing_functions(tree: ast.Module) -> dict[int, ast.AST]:
 def extract() -> list[Site]:
     trees: dict[str, ast.Module] = {}
     for root in packages().values():
-        for path in sorted(root.rglob("*.py")):
-            trees[path.relative_to(REPO_ROOT).as_posix()] = ast.parse(path.read_text())
+        for file in sorted(root.rglob("*.py")):
+            trees[file.relative_to(REPO_ROOT).as_posix()] = ast.parse(file.read_text())
     classes = _scan_classes(trees)
     registry = _family(classes, {"RegistryError"})
     http = _family(classes, {"HTTPException"})
@@ -385,7 +386,7 @@ def _call_site(
     http: bool,
 ) -> Site:
     init_message = _inherited(classes, name, "init_message")
-    code = None
+    code: object = None
     for kw in node.keywords:
         if kw.arg == "code" and isinstance(kw.value, ast.Constant):
             code = kw.value.value
@@ -456,7 +457,8 @@ class _TestSources:
             n.name: n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
         }
         found: set[str] = set()
-        for decorator in function.decorator_list:
+        decorators = getattr(function, "decorator_list", [])
+        for decorator in decorators:
             if isinstance(decorator, ast.Call) and _name_of(decorator.func) == "parametrize":
                 found |= _strings(decorator, constants)
         bodies = [function]
@@ -495,7 +497,7 @@ def _find(tree: ast.Module, names: list[str]) -> ast.AST | None:
         )
         if node is None:
             return None
-        scope = node.body  # type: ignore[attr-defined]
+        scope = node.body
     return node
 
 

@@ -65,8 +65,10 @@ def _registry_site(frame: FrameType | None, instance: object) -> str | None:
     return f"{relative}:{frame.f_lineno}"
 
 
-def _wrap_init(cls: type, describe: Callable[[Any], dict[str, Any] | None], recorder: _Recorder):
-    original = cls.__init__
+def _wrap_init(
+    cls: type, describe: Callable[[Any], dict[str, Any] | None], recorder: _Recorder
+) -> None:
+    original: Callable[..., None] = getattr(cls, "__init__")  # noqa: B009 - typed as a callable
 
     @functools.wraps(original)
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
@@ -85,8 +87,7 @@ def _wrap_init(cls: type, describe: Callable[[Any], dict[str, Any] | None], reco
         except Exception:
             pass
 
-    cls.__init__ = __init__  # type: ignore[method-assign]
-    return original
+    setattr(cls, "__init__", __init__)  # noqa: B010 - replacing a method on a class
 
 
 def _describe_registry_error(error: Any) -> dict[str, Any]:
