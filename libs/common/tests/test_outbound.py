@@ -182,6 +182,24 @@ async def test_one_bad_address_among_several_refuses_the_host() -> None:
     assert network.connected == []
 
 
+async def test_a_host_without_addresses_or_a_local_socket_is_not_fetched() -> None:
+    async def nothing(host: str, port: int) -> list[str]:
+        return []
+
+    network = _Recorder()
+    backend = VettingBackend(nothing, network)
+    with pytest.raises(OutboundError) as empty:
+        await backend.connect_tcp("void.example", 80)
+    assert (empty.value.reason, empty.value.message) == (
+        "unresolvable",
+        "The host 'void.example' has no address.",
+    )
+    with pytest.raises(OutboundRefused) as socket_refused:
+        await backend.connect_unix_socket("/var/run/docker.sock")
+    assert socket_refused.value.message == "The registry does not fetch from local sockets."
+    assert network.connected == []
+
+
 async def test_the_client_uses_the_vetting_backend() -> None:
     async def resolver(host: str, port: int) -> list[str]:
         return {"internal.example": ["10.0.0.5"], "meta.example": ["fd00:ec2::254"]}[host]
