@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.harness.distributed",
     "tests.harness.topology",
     "tests.fakes.conftest_plugin",
+    "tests.harness.error_capture",
 ]

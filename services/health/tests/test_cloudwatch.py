@@ -15,9 +15,15 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from registry_common.bus.port import BusStats
+from registry_common.errors import ComponentUnavailable
 from registry_common.settings import RuntimeSettings
 from registry_common.telemetry import configure_logging
-from registry_health.cloudwatch import CloudWatchPublisher, CloudWatchSink
+from registry_health.cloudwatch import (
+    CloudWatchPublisher,
+    CloudWatchSink,
+    InMemoryMetricSink,
+    MetricDatum,
+)
 from services.health.tests.harness import Running, running_health
 from services.health.tests.helpers import record
 from tests.harness.registry import free_port
@@ -197,3 +203,19 @@ async def test_a_cloudwatch_outage_is_logged_retried_and_spares_the_feed(
     ingest = {"Service": "ingest"}
     assert _sum(cloudwatch, "Requests", ingest, now, namespace) == 20
     assert _sum(cloudwatch, "Errors5xx", ingest, now, namespace) == 1
+
+
+async def test_the_in_memory_sink_keeps_data_and_fails_like_an_unreachable_cloudwatch() -> None:
+    sink = InMemoryMetricSink()
+    datum = MetricDatum("Requests", 3, "Count", (("Service", "ingest"),), at=1_700_000_000.0)
+    await sink.put("Registry", [datum])
+    assert sink.stored == [("Registry", datum)]
+    sink.down = True
+    with pytest.raises(ComponentUnavailable) as down:
+        await sink.put("Registry", [datum])
+    assert down.value.status == 503
+    assert down.value.message == (
+        "The CloudWatch is unavailable right now (connection refused); "
+        "nothing was changed, please retry shortly."
+    )
+    assert sink.stored == [("Registry", datum)]

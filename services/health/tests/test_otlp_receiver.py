@@ -14,6 +14,7 @@ import orjson
 import pytest
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -25,6 +26,7 @@ from registry_common.settings import RuntimeSettings
 from registry_common.telemetry import create_tracer_provider
 from registry_health.app import create_app
 from registry_health.config import HealthSettings
+from registry_health.otlp import MAX_BODY_BYTES, BadTelemetry, parse_export
 from tests.harness.registry import free_port, serve_app
 
 TOKEN = "internal-secret-for-tests"
@@ -258,3 +260,29 @@ def test_an_export_over_the_body_ceiling_is_refused_before_it_is_read(health_url
     assert answer.status_code == 413
     assert answer.json()["code"] == "too_large"
     assert "16 MiB" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "encoding", "status", "sentence"),
+    [
+        (
+            orjson.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "xyz"}]}]}]}),
+            "application/json",
+            "",
+            400,
+            "traceId must be hexadecimal; got 'xyz'.",
+        ),
+        (b"x" * (MAX_BODY_BYTES + 1), "application/json", "", 413, "may hold at most 16777216"),
+        (b"not gzip at all", "application/json", "gzip", 400, "The body is not valid gzip"),
+        (b"{}", "application/json", "br", 415, "Content-Encoding 'br' is not supported; use gzip."),
+        (b"{}", "", "", 415, "Content-Type must be application/x-protobuf or application/json"),
+    ],
+)
+def test_each_refusal_says_what_to_send(
+    body: bytes, content_type: str, encoding: str, status: int, sentence: str
+) -> None:
+    with pytest.raises(BadTelemetry) as refused:
+        parse_export(body, content_type, encoding, ExportTraceServiceRequest())
+    assert refused.value.status == status
+    assert refused.value.code == "bad_telemetry"
+    assert sentence in refused.value.message

@@ -211,6 +211,14 @@ async def test_bad_log_queries_are_400(
     assert message in response.json()["detail"]
 
 
+@pytest.mark.parametrize("limit", [0, 1001])
+async def test_a_bad_request_listing_limit_is_400(tmp_path: Path, limit: int) -> None:
+    async with running_health(tmp_path) as health:
+        response = await health.client.get("/internal/requests", params={"limit": limit})
+    assert response.status_code == 400
+    assert response.json()["detail"] == f"limit must be between 1 and 1000; got {limit}."
+
+
 async def test_the_services_structured_logs_reach_the_store(tmp_path: Path) -> None:
     """Through `configure_logging` + `add_log_sink`, as in the running registry."""
     configure_logging("DEBUG")

@@ -95,3 +95,21 @@ def test_prereleases_and_non_versions_never_match_ranges() -> None:
 def test_malformed_version_queries_are_400(query: str) -> None:
     with pytest.raises(BadRequest):
         compile_version_query(query)
+
+
+@pytest.mark.parametrize(
+    ("query", "sentence"),
+    [
+        ("2.0.0-1.0.0", "The version range '2.0.0-1.0.0' must go from low to high."),
+        (
+            "latest",
+            "The version query 'latest' is not understood; use 1.2.3, 1.2.3-2.1.0, ~1.2.0 or "
+            "^1.2.0.",
+        ),
+    ],
+)
+def test_a_malformed_version_query_says_what_is_understood(query: str, sentence: str) -> None:
+    with pytest.raises(BadRequest) as refused:
+        compile_version_query(query)
+    assert refused.value.status == 400
+    assert refused.value.message == sentence

@@ -265,3 +265,47 @@ async def test_network_none_keeps_a_real_monitor_off_the_hosts_loopback(tmp_path
     assert refused.value.status == 403
     assert "no network" in refused.value.message
     assert seen == []
+
+
+async def test_refused_programs_and_pages_say_what_to_send(
+    parts: tuple[SensitiveModels, MonitorStore, ChosenOutcomes, LocalBlobStore],
+) -> None:
+    sensitive, store, _sandbox, _blobs = parts
+    row = _model()
+    alice = Actor("alice")
+    ceiling = IngestSettings.model_fields["monitor_max_program_bytes"].default
+    with pytest.raises(RegistryError) as empty:
+        await sensitive.set(row, True, "  \n", alice)
+    assert (empty.value.status, empty.value.message) == (
+        400,
+        "The monitor program is empty; send JavaScript, or DELETE the monitor.",
+    )
+    with pytest.raises(RegistryError) as nul:
+        await sensitive.set(row, True, "process.exit(0)\x00", alice)
+    assert nul.value.message == "The monitor program contains a NUL character; send text."
+    with pytest.raises(RegistryError) as large:
+        await sensitive.set(row, True, "x" * (ceiling + 1), alice)
+    assert large.value.status == 413
+    assert large.value.message == (
+        f"The monitor program is {ceiling + 1} bytes; at most {ceiling} bytes are accepted."
+    )
+    assert await store.get(row.id) is None  # nothing refused was stored
+
+    with pytest.raises(RegistryError) as nothing:
+        await sensitive.remove_program(row, alice)
+    assert (nothing.value.status, nothing.value.message) == (
+        404,
+        "The model 'acme' has no monitor program to delete.",
+    )
+    await sensitive.set(row, True, "process.exit(0)", alice)
+    removed = await sensitive.remove_program(row, alice)
+    assert (removed["sensitive"], removed["program"]) == (True, None)
+
+    with pytest.raises(RegistryError) as bad_page:
+        await sensitive.history(row, alice, -1, 10)
+    assert bad_page.value.message.startswith("Use offset >= 0 and 1 <= limit <= ")
+    with pytest.raises(RegistryError) as stranger:
+        await sensitive.history(row, Actor("mallory"), 0, 10)
+    assert stranger.value.message == (
+        "Only the uploader of 'acme' and admins may read its download history."
+    )
