@@ -85,13 +85,15 @@ async def test_a_rating_is_kept_with_its_artifact_scored(world: World) -> None:
     await world.service.rate_artifact(_uploaded("m1", repo_id="org/base"))
 
     row = world.store.rows["m1"]
-    assert row.repo_id == "org/base" and row.revision == 1
+    assert row.repo_id == "org/base"
+    assert row.revision == 1
     assert world.uow.committed
     assert _scored(world.outbox) == ["m1"]
     (event,) = world.outbox
     assert isinstance(event, ArtifactScored)
     # What ingest will record is what scoring stored.
-    assert event.rating == row.rating and event.error == row.error
+    assert event.rating == row.rating
+    assert event.error == row.error
 
 
 async def test_a_failed_commit_keeps_no_rating_and_announces_nothing(world: World) -> None:
@@ -112,7 +114,8 @@ async def test_children_are_rescored_in_the_same_transaction(world: World) -> No
     # Rated offline too: the metrics that need GitHub or the hub count as 0.
     assert world.store.rows["m1"].rating is not None
     child = world.store.rows["c1"]
-    assert child.rating is not None and child.rating["tree_score"] != 0.0
+    assert child.rating is not None
+    assert child.rating["tree_score"] != 0.0
     # One commit announced both: the parent's verdict and its child's new tree score.
     assert _scored(world.outbox) == ["m1", "c1"]
 

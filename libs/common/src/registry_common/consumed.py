@@ -97,29 +97,52 @@ def drop_tables(op: Any, service: str) -> None:
 
 @dataclass
 class _Handling:
-    """The event a handler of `ledger` is running for (in this task's context)."""
+    """The event a handler of `ledger` is running for (in this task's context), and whether
+    one of the handler's transactions committed its processed row already."""
 
     ledger: ConsumerLedger
     event: Event
+    claimed: bool = False
+    claiming: Session | None = None
 
 
 _handling: ContextVar[_Handling | None] = ContextVar("registry_consumed_handling", default=None)
 
 
-def _claim_before_commit(session: Session) -> None:
-    """Any session's `before_commit`: when it is a transaction of a handler run by `once`, on
-    that ledger's database, insert the event's processed row into it (once per handling)."""
+def _ours(session: Session) -> _Handling | None:
     handling = _handling.get()
     if handling is None or session.bind is not handling.ledger.sync_engine:
+        return None
+    return handling
+
+
+def _claim_before_commit(session: Session) -> None:
+    """Any session's `before_commit`: in a transaction of a handler run by `once`, on that
+    ledger's database, insert the event's processed row (in the handler's first committed
+    transaction only; a later one of the same handler adds nothing)."""
+    handling = _ours(session)
+    if handling is None or handling.claimed:
         return
     handling.ledger.claim(session, handling.event)
+    handling.claiming = session
 
 
-def _install_hook() -> None:
-    # One listener on the Session class, idle outside a handler: sessions are created by
-    # the services' sessionmakers (and units of work) that know nothing of the ledger.
-    if not sa_event.contains(Session, "before_commit", _claim_before_commit):
-        sa_event.listen(Session, "before_commit", _claim_before_commit)
+def _claimed_after_commit(session: Session) -> None:
+    handling = _ours(session)
+    if handling is not None and handling.claiming is session:
+        handling.claimed, handling.claiming = True, None
+
+
+def _install_hooks() -> None:
+    # Listeners on the Session class, idle outside a handler: sessions are created by the
+    # services' sessionmakers (and units of work), which know nothing of the ledger. A
+    # failed commit never reaches `after_commit`, so its claim does not count.
+    for name, hook in (
+        ("before_commit", _claim_before_commit),
+        ("after_commit", _claimed_after_commit),
+    ):
+        if not sa_event.contains(Session, name, hook):
+            sa_event.listen(Session, name, hook)
 
 
 class ConsumerLedger:
@@ -131,7 +154,7 @@ class ConsumerLedger:
         self._processed, self._forgotten = tables(service)
         bind = sessions.kw.get("bind")
         self.sync_engine = getattr(bind, "sync_engine", None)
-        _install_hook()
+        _install_hooks()
 
     # ------------------------------------------------------------ events
 
@@ -156,19 +179,18 @@ class ConsumerLedger:
             return  # another replica (or a concurrent copy) recorded it first
 
     def claim(self, session: Session, event: Event) -> None:
-        """Insert `event`'s processed row in `session`'s transaction, unless a committed one
-        has it already (an earlier transaction of the same handler). Runs inside the commit
-        of an async session (SQLAlchemy's greenlet), hence the synchronous calls.
+        """Insert `event`'s processed row in `session`'s transaction. Runs inside the commit
+        of an async session (SQLAlchemy's greenlet), hence the synchronous call.
 
-        No ON CONFLICT: a concurrent copy's row must make this COMMIT fail, so its effects
-        roll back with it (the message is then retried, and skipped)."""
-        event_id = str(event.event_id)
-        t = self._processed
-        if session.execute(sa.select(t.c.event_id).where(t.c.event_id == event_id)).first():
-            return
+        A plain INSERT, no "unless present": when a concurrent copy of the event (another
+        replica, a redelivery that overtook this one) committed first, the primary key
+        makes this COMMIT fail, and this copy's effects roll back with it (its message is
+        then retried, and skipped)."""
         session.execute(
-            sa.insert(t).values(
-                event_id=event_id, event_type=event.event_type, processed_at=datetime.now(UTC)
+            sa.insert(self._processed).values(
+                event_id=str(event.event_id),
+                event_type=event.event_type,
+                processed_at=datetime.now(UTC),
             )
         )
 
