@@ -18,13 +18,13 @@ from typing import Any
 from registry_common.events import Event
 from registry_ingest.audit import Actor
 from registry_ingest.catalog import PENDING, READY, DuplicateId
-from registry_ingest.tables import ArtifactRow
+from registry_ingest.tables import ArtifactHistoryRow, ArtifactRow
 
 
 class FakeCatalog:
     def __init__(self) -> None:
         self.rows: dict[str, ArtifactRow] = {}
-        self.history: list[tuple[str, int]] = []
+        self.replaced: list[ArtifactHistoryRow] = []
         self.fail_next_insert: BaseException | None = None
 
     async def insert(self, row: ArtifactRow) -> None:
@@ -51,7 +51,16 @@ class FakeCatalog:
         row = self.rows.get(current.id)
         if row is None or row.revision != current.revision:
             return False
-        self.history.append((row.id, row.revision))
+        self.replaced.append(
+            ArtifactHistoryRow(
+                artifact_id=row.id,
+                revision=row.revision,
+                source_url=row.source_url,
+                details=row.details,
+                replaced_at=now,
+                replaced_by=by,
+            )
+        )
         for key, value in {**values, "revision": current.revision + 1, "updated_at": now}.items():
             setattr(row, key, value)
         return True
@@ -71,6 +80,9 @@ class FakeCatalog:
 
     async def revisions_of(self, artifact_ids: Collection[str]) -> dict[str, int]:
         return {i: self.rows[i].revision for i in artifact_ids if i in self.rows}
+
+    async def history(self, artifact_id: str) -> list[ArtifactHistoryRow]:
+        return [old for old in self.replaced if old.artifact_id == artifact_id]
 
 
 @dataclass
@@ -126,7 +138,7 @@ class FakeUnitOfWork:
         }
         self._snapshot = (
             rows,
-            list(self.catalog.history),
+            list(self.catalog.replaced),
             list(self.audit.entries),
             list(self.monitors.forgotten),
         )
@@ -145,7 +157,7 @@ class FakeUnitOfWork:
             for column, value in values.items():
                 setattr(row, column, value)
         self.catalog.rows = {i: row for i, (row, _) in rows.items()}
-        self.catalog.history = history
+        self.catalog.replaced = history
         self.audit.entries = entries
         self.monitors.forgotten = forgotten
 

@@ -206,13 +206,16 @@ async def test_update_replaces_the_revision_and_announces_it(
     assert outcome.status == 200
     row = fakes.catalog.rows[created.row.id]
     assert row.revision == 2
-    assert fakes.catalog.history == [(row.id, 1)]
+    assert [(old.artifact_id, old.revision) for old in fakes.catalog.replaced] == [(row.id, 1)]
     assert fakes.audit.entries[-1] == (row.id, "UPDATE", "alice")
     _uploaded, updated = fakes.outbox.events
     assert isinstance(updated, ArtifactUpdated)
     assert updated.metadata["revision"] == 2
-    assert updated.metadata["bundle_prefix"] == f"artifacts/{row.id}/r2/"
-    assert f"artifacts/{row.id}/r2/full.zip" in await keys(blobs)
+    # The update's own folder (one per attempt), named by the row it committed.
+    folder = row.details["bundle_dir"]
+    assert folder.startswith("r2.")
+    assert updated.metadata["bundle_prefix"] == f"artifacts/{row.id}/{folder}/"
+    assert f"artifacts/{row.id}/{folder}/full.zip" in await keys(blobs)
 
 
 async def test_a_lost_update_race_commits_nothing_and_removes_its_bundle(
@@ -234,7 +237,7 @@ async def test_a_lost_update_race_commits_nothing_and_removes_its_bundle(
     assert fakes.units[-1].committed is False
     assert fakes.audit.entries == [(row.id, "CREATE", "alice")]
     # Its own bundle was removed again (the winner's revision is the winner's to store).
-    assert not any("/r2/" in key for key in await keys(blobs))
+    assert not any("/r2" in key for key in await keys(blobs))
 
 
 async def test_update_of_an_unknown_artifact_is_404_without_events(

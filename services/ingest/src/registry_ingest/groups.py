@@ -51,7 +51,7 @@ from registry_ingest.service import (
     utc_now,
 )
 from registry_ingest.sources.model import FetchedSource
-from registry_ingest.storage import artifact_prefix, revision_prefix
+from registry_ingest.storage import artifact_prefix
 from registry_ingest.tables import ArtifactRow, GroupCommandRow, GroupRow
 from registry_ingest.uow import UnitOfWorkFactory
 
@@ -360,7 +360,7 @@ class GroupService:
                 await self._stager.discard(row.id)
         for _, update in staging.updated:
             with contextlib.suppress(Exception):
-                await self._blobs.delete_prefix(revision_prefix(update.current.id, update.revision))
+                await self._blobs.delete_prefix(update.prefix)
         # Scoring and lineage heard of the gated members; they forget them as any deletion.
         with contextlib.suppress(Exception):
             await self._announce([deleted_event(row) for row in staging.announced])

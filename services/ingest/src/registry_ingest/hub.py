@@ -74,7 +74,7 @@ class RepoRevision:
 
     @property
     def key(self) -> str:
-        return part_key(self.row.id, self.revision, "full")
+        return part_key(self.row.id, self.revision, "full", self.details)
 
 
 def hub_repo_id(row: ArtifactRow) -> str | None:

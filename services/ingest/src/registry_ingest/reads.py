@@ -218,7 +218,7 @@ class CatalogReader:
     ) -> dict[str, Any]:
         """Serve `row` as read (its revision's blob): the monitor, the audit, the event and
         where the blob is. An atomic group's snapshot serves each member this way."""
-        info = await self._blobs.stat(part_key(row.id, row.revision, part))
+        info = await self._blobs.stat(part_key(row.id, row.revision, part, row.details))
         await self.admit_download(row, part, info, actor, client, bytes_served=info.size)
         suffix = "" if part == "full" else f"-{part}"
         return {

@@ -48,7 +48,14 @@ from registry_ingest.sources.fetcher import SourceFetcher
 from registry_ingest.sources.model import FetchedSource
 from registry_ingest.sources.upload import UploadLimits
 from registry_ingest.sources.urls import parse_source_url
-from registry_ingest.storage import artifact_prefix, revision_prefix, store_bundle
+from registry_ingest.storage import (
+    BUNDLE_DIR,
+    artifact_prefix,
+    bundle_dir,
+    new_attempt,
+    revision_prefix,
+    store_bundle,
+)
 from registry_ingest.tables import ArtifactRow
 from registry_ingest.uow import UnitOfWorkFactory
 
@@ -77,6 +84,11 @@ class StagedUpdate:
     @property
     def revision(self) -> int:
         return self.current.revision + 1
+
+    @property
+    def prefix(self) -> str:
+        """Where this attempt stored its blobs (its own folder, see `storage.bundle_dir`)."""
+        return revision_prefix(self.current.id, self.revision, self.values["details"])
 
 
 def utc_now() -> datetime:
@@ -457,7 +469,7 @@ class IngestService:
                 uow.record(updated_event(updated, staged.fetched, by))
                 await uow.commit()
         except BaseException:
-            await self._discard_blobs(revision_prefix(artifact_id, revision))
+            await self._discard_blobs(staged.prefix)
             raise
         await self._save_index(artifact_id, revision, staged.entries)
         self._log.info("ingest.artifact.updated", artifact_id=artifact_id, revision=revision)
@@ -476,17 +488,20 @@ class IngestService:
             )
         ref = parse_source_url(url, artifact_type)
         revision = current.revision + 1
+        # This attempt's own folder: a concurrent update of the same artifact writes (and,
+        # losing the race, removes) its own, never this one's.
+        folder = bundle_dir(revision, new_attempt())
         self._workdir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=self._workdir) as tmp:
             fetched = await self._fetcher.fetch(ref, Path(tmp))
             scan = await self._scan_weights(fetched)
             bundle = await build_bundle(fetched, Path(tmp))
             entries = await _index_of(bundle)
-            await store_bundle(self._blobs, artifact_id, revision, bundle)
+            await store_bundle(self._blobs, artifact_id, revision, bundle, folder.partition(".")[2])
         now = utc_now()
-        return StagedUpdate(
-            current, _content_columns(fetched, bundle, scan, None, now), fetched, entries
-        )
+        values = _content_columns(fetched, bundle, scan, None, now)
+        values["details"][BUNDLE_DIR] = folder
+        return StagedUpdate(current, values, fetched, entries)
 
     async def delete(self, artifact_type: str, artifact_id: str) -> None:
         """Catalog, audit, monitor rows and ArtifactDeleted in one transaction; the blobs
@@ -615,7 +630,7 @@ def _event_metadata(row: ArtifactRow, fetched: FetchedSource) -> dict[str, Any]:
     details = row.details
     return {
         "revision": row.revision,
-        "bundle_prefix": revision_prefix(row.id, row.revision),
+        "bundle_prefix": revision_prefix(row.id, row.revision, row.details),
         "source_kind": row.source_kind,
         "version": row.version,
         "versions": row.versions,

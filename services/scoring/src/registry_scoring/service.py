@@ -23,7 +23,7 @@ from registry_scoring.metrics.rating import rate_detailed
 from registry_scoring.metrics.tree import tree_value
 from registry_scoring.reproducibility.metric import reproducibility
 from registry_scoring.store import RatingStore
-from registry_scoring.uow import UnitOfWorkFactory
+from registry_scoring.uow import ScoringUnitOfWork, UnitOfWorkFactory
 
 _CARD_NAMES = ("README.md", "readme.md", "README", "MODEL_CARD.md")
 _MAX_RESCORE_DEPTH = 16
@@ -82,35 +82,41 @@ class ScoringService:
                 reason=exc.reason,
             )
         revision = int(event.metadata.get("revision") or 1)
-        stored = await self._save_and_announce(
-            event.artifact,
-            artifact_id=event.artifact.id,
-            name=event.artifact.name,
-            repo_id=event.metadata.get("repo_id"),
-            revision=revision,
-            rating=rating,
-            parents=facts.parent_refs,
-            error=error,
-            now=datetime.now(UTC),
-        )
-        if not stored:
-            # A newer revision's rating (or a delete) got there first: publishing this one
-            # would let ingest record a stale verdict.
-            self._log.info(
-                "scoring.rating.skipped",
+        # One transaction for the rating, the children it re-scores and every ArtifactScored
+        # they raise: with the consumer's ledger entry (registry_common.consumed) it commits
+        # exactly once, or not at all and the redelivery does it.
+        async with self._uow() as uow:
+            stored = await self._save_and_announce(
+                uow,
+                event.artifact,
                 artifact_id=event.artifact.id,
+                name=event.artifact.name,
+                repo_id=event.metadata.get("repo_id"),
                 revision=revision,
-                reason="superseded or deleted",
+                rating=rating,
+                parents=facts.parent_refs,
+                error=error,
+                now=datetime.now(UTC),
             )
-            return
+            if not stored:
+                # A newer revision's rating (or a delete) got there first: publishing this
+                # one would let ingest record a stale verdict.
+                self._log.info(
+                    "scoring.rating.skipped",
+                    artifact_id=event.artifact.id,
+                    revision=revision,
+                    reason="superseded or deleted",
+                )
+                return
+            if rating is not None:
+                await self._rescore_children(uow, event.artifact.id, depth=0, seen=set())
+            await uow.commit()
         self._log.info(
             "scoring.rating.stored",
             artifact_id=event.artifact.id,
             net_score=rating["net_score"] if rating else None,
             error=error,
         )
-        if rating is not None:
-            await self._rescore_children(event.artifact.id, depth=0, seen=set())
 
     async def _reproducibility(self, facts: ModelFacts) -> MetricResult:
         result = await reproducibility(
@@ -132,40 +138,45 @@ class ScoringService:
             return None
         return await asyncio.to_thread(_card_text, data)
 
-    async def _save_and_announce(self, artifact: ArtifactRef, **values: Any) -> bool:
-        """Keep the rating and record ArtifactScored in one transaction (the outbox relay
-        publishes it after the commit); False, with nothing recorded, when it was not kept."""
-        async with self._uow() as uow:
-            if not await uow.store.save(**values):
-                return False
-            uow.record(
-                ArtifactScored(
-                    source="scoring",
-                    artifact=artifact,
-                    rating=values["rating"],
-                    error=values["error"],
-                    trace_context=inject_trace_context(),
-                )
+    @staticmethod
+    async def _save_and_announce(
+        uow: ScoringUnitOfWork, artifact: ArtifactRef, **values: Any
+    ) -> bool:
+        """Keep the rating and record ArtifactScored in `uow` (the outbox relay publishes it
+        after the commit); False, with nothing recorded, when it was not kept."""
+        if not await uow.store.save(**values):
+            return False
+        uow.record(
+            ArtifactScored(
+                source="scoring",
+                artifact=artifact,
+                rating=values["rating"],
+                error=values["error"],
+                trace_context=inject_trace_context(),
             )
-            await uow.commit()
+        )
         return True
 
-    async def _rescore_children(self, parent_id: str, *, depth: int, seen: set[str]) -> None:
+    async def _rescore_children(
+        self, uow: ScoringUnitOfWork, parent_id: str, *, depth: int, seen: set[str]
+    ) -> None:
         """A parent's net score changed: its children's tree scores (and so their net scores)
-        follow, transitively, each artifact at most once (cycles in metadata stop here)."""
-        parent = await self._store.get(parent_id)
+        follow, transitively, each artifact at most once (cycles in metadata stop here).
+        Reads go through `uow`, so they see the parent's new score before it commits."""
+        parent = await uow.store.get(parent_id)
         if parent is None or depth >= _MAX_RESCORE_DEPTH:
             return
         references = [r for r in (parent.repo_id, parent.name) if r]
-        for child in await self._store.children_of(references):
+        for child in await uow.store.children_of(references):
             if child.artifact_id in seen or child.rating is None:
                 continue
             seen.add(child.artifact_id)
-            scores = await self._store.net_scores_of(child.parents or [])
+            scores = await uow.store.net_scores_of(child.parents or [])
             updated = retree(child.rating, scores)
             if updated == child.rating:
                 continue
             stored = await self._save_and_announce(
+                uow,
                 ArtifactRef(id=child.artifact_id, name=child.name, type="model"),
                 artifact_id=child.artifact_id,
                 name=child.name,
@@ -184,7 +195,7 @@ class ScoringService:
                 parent_id=parent_id,
                 tree_score=updated["tree_score"],
             )
-            await self._rescore_children(child.artifact_id, depth=depth + 1, seen=seen)
+            await self._rescore_children(uow, child.artifact_id, depth=depth + 1, seen=seen)
 
     async def rating(self, artifact_id: str) -> dict[str, Any]:
         row = await self._store.get(artifact_id)
