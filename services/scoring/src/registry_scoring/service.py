@@ -66,7 +66,7 @@ class ScoringService:
                 "scoring.rating.skipped", artifact_id=event.artifact.id, reason="deleted"
             )
             return
-        readme = await self._readme(event.metadata.get("bundle_prefix"))
+        readme = await self._readme(event.metadata.bundle_prefix)
         facts = ModelFacts.from_event(event, readme)
         rating: dict[str, Any] | None = None
         error: str | None = None
@@ -81,12 +81,12 @@ class ScoringService:
                 metric=exc.metric,
                 reason=exc.reason,
             )
-        revision = int(event.metadata.get("revision") or 1)
+        revision = event.metadata.revision or 1
         stored = await self._save_and_announce(
             event.artifact,
             artifact_id=event.artifact.id,
             name=event.artifact.name,
-            repo_id=event.metadata.get("repo_id"),
+            repo_id=event.metadata.repo_id,
             revision=revision,
             rating=rating,
             parents=facts.parent_refs,
