@@ -139,7 +139,7 @@ async def test_create_commits_row_audit_and_event_together(
     [event] = fakes.outbox.events
     assert isinstance(event, ArtifactUploaded)
     assert (event.artifact.id, event.uploader) == (row.id, "alice")
-    assert event.metadata["bundle_prefix"] == f"artifacts/{row.id}/r1/"
+    assert event.metadata.bundle_prefix == f"artifacts/{row.id}/r1/"
     # The blobs were there before the row committed: every part of revision 1.
     assert await keys(blobs) == [
         f"artifacts/{row.id}/r1/{part}.zip" for part in ("card", "config", "full", "weights")
@@ -210,11 +210,11 @@ async def test_update_replaces_the_revision_and_announces_it(
     assert fakes.audit.entries[-1] == (row.id, "UPDATE", "alice")
     _uploaded, updated = fakes.outbox.events
     assert isinstance(updated, ArtifactUpdated)
-    assert updated.metadata["revision"] == 2
+    assert updated.metadata.revision == 2
     # The update's own folder (one per attempt), named by the row it committed.
     folder = row.details["bundle_dir"]
     assert folder.startswith("r2.")
-    assert updated.metadata["bundle_prefix"] == f"artifacts/{row.id}/{folder}/"
+    assert updated.metadata.bundle_prefix == f"artifacts/{row.id}/{folder}/"
     assert f"artifacts/{row.id}/{folder}/full.zip" in await keys(blobs)
 
 

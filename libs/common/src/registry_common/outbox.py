@@ -159,7 +159,10 @@ class Outbox:
         t = self.table
         statement = sa.select(t.c.payload).where(t.c.sent_at.is_(None)).order_by(t.c.seq)
         async with database_errors(), self.sessions() as session:
-            return [event_from_message(p) for (p,) in (await session.execute(statement)).all()]
+            return [
+                event_from_message(p, check_version=False)
+                for (p,) in (await session.execute(statement)).all()
+            ]
 
 
 class OutboxRelay:
@@ -207,7 +210,9 @@ class OutboxRelay:
                 break
             for seq, payload in rows:
                 try:
-                    await self.bus.publish(event_from_message(payload))
+                    # Forwarding only: a newer replica's event (a newer version, fields this
+                    # code does not know) goes out as it was recorded.
+                    await self.bus.publish(event_from_message(payload, check_version=False))
                 except Exception as exc:
                     await self._release(seq, exc)
                     raise

@@ -197,7 +197,7 @@ async def test_event_fields_round_trip(harness: Harness) -> None:
     event = uploaded(
         source_url="https://huggingface.co/google-bert/bert-base-uncased",
         uploader="alice",
-        metadata={"license": "apache-2.0", "nested": {"n": [1, 2.5, None, "ü"]}},
+        metadata={"license": "apache-2.0", "card_data": {"n": [1, 2.5, None, "ü"]}},
         trace_context={"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"},
     )
     await bus.publish(event)
@@ -653,8 +653,16 @@ async def test_dispatch_outcomes() -> None:
 
     assert (await dispatcher.dispatch("[1, 2]")).outcome is Outcome.POISON
     assert (await dispatcher.dispatch(b"\xff\xfe")).outcome is Outcome.POISON
+    # A newer producer's field is ignored (tolerant reader); a missing one is poison.
     extra_field = {**uploaded().to_message(), "surprise": 1}
-    assert (await dispatcher.dispatch(json.dumps(extra_field))).outcome is Outcome.POISON
+    assert (await dispatcher.dispatch(json.dumps(extra_field))).outcome is Outcome.HANDLED
+    no_source = {k: v for k, v in uploaded().to_message().items() if k != "source"}
+    assert (await dispatcher.dispatch(json.dumps(no_source))).outcome is Outcome.POISON
+    newer_major = {**uploaded().to_message(), "version": "2.0"}
+    rejected = await dispatcher.dispatch(json.dumps(newer_major))
+    assert rejected.outcome is Outcome.POISON
+    assert rejected.error is not None
+    assert "version 2.0 is newer than this consumer reads" in rejected.error
     other_type = encode(ArtifactDeleted(source="ingest", artifact=REF))
     assert (await dispatcher.dispatch(other_type)).outcome is Outcome.IGNORED
 

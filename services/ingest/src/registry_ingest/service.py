@@ -27,6 +27,7 @@ from registry_common.blobs import BlobStore
 from registry_common.errors import BadRequest, NotFound, RegistryError
 from registry_common.events import (
     ArtifactDeleted,
+    ArtifactMetadata,
     ArtifactRef,
     ArtifactScored,
     ArtifactUpdated,
@@ -397,9 +398,11 @@ class IngestService:
                 recorded=recorded.isoformat(),
             )
             return
-        failing = failing_metrics(event.rating) if event.rating is not None else ["rating"]
+        failing = (
+            failing_metrics(event.rating.as_mapping()) if event.rating is not None else ["rating"]
+        )
         vetted = event.error is None and not failing
-        net = event.rating.get("net_score") if event.rating else None
+        net = event.rating.net_score if event.rating else None
         details = {
             **row.details,
             "rating": {
@@ -626,26 +629,30 @@ def deleted_event(row: ArtifactRow) -> ArtifactDeleted:
     )
 
 
-def _event_metadata(row: ArtifactRow, fetched: FetchedSource) -> dict[str, Any]:
+def _event_metadata(row: ArtifactRow, fetched: FetchedSource) -> ArtifactMetadata:
+    # Validated strictly: a source that starts reporting a new key fails here (and in the
+    # tests) until the key is declared in ArtifactMetadata, never silently on the wire.
     details = row.details
-    return {
-        "revision": row.revision,
-        "bundle_prefix": revision_prefix(row.id, row.revision, row.details),
-        "source_kind": row.source_kind,
-        "version": row.version,
-        "versions": row.versions,
-        "content_bytes": row.content_bytes,
-        "card_data": _bounded(fetched.card_data),
-        "card_error": fetched.card_error,
-        "config": _bounded(fetched.config),
-        "config_error": fetched.config_error,
-        "files": _bounded(details.get("files", [])),
-        **{
-            key: value
-            for key, value in fetched.metadata.items()
-            if key not in {"card_data", "config", "files"}
-        },
-    }
+    return ArtifactMetadata.model_validate(
+        {
+            "revision": row.revision,
+            "bundle_prefix": revision_prefix(row.id, row.revision, row.details),
+            "source_kind": row.source_kind,
+            "version": row.version,
+            "versions": row.versions,
+            "content_bytes": row.content_bytes,
+            "card_data": _bounded(fetched.card_data),
+            "card_error": fetched.card_error,
+            "config": _bounded(fetched.config),
+            "config_error": fetched.config_error,
+            "files": _bounded(details.get("files", [])),
+            **{
+                key: value
+                for key, value in fetched.metadata.items()
+                if key not in {"card_data", "config", "files"}
+            },
+        }
+    )
 
 
 def is_public_hf_model(row: ArtifactRow) -> bool:

@@ -68,7 +68,7 @@ class LineageService:
         return {"compatible": verdict.compatible, "detail": verdict.detail()}
 
     async def index(self, event: ArtifactUploaded | ArtifactUpdated) -> None:
-        metadata = event.metadata
+        metadata = event.metadata.as_mapping()
         keys = own_keys(
             str(metadata.get("source_kind")), metadata.get("repo_id"), metadata.get("github")
         )

@@ -66,7 +66,7 @@ class ScoringService:
                 "scoring.rating.skipped", artifact_id=event.artifact.id, reason="deleted"
             )
             return
-        readme = await self._readme(event.metadata.get("bundle_prefix"))
+        readme = await self._readme(event.metadata.bundle_prefix)
         facts = ModelFacts.from_event(event, readme)
         rating: dict[str, Any] | None = None
         error: str | None = None
@@ -81,7 +81,7 @@ class ScoringService:
                 metric=exc.metric,
                 reason=exc.reason,
             )
-        revision = int(event.metadata.get("revision") or 1)
+        revision = event.metadata.revision or 1
         # One transaction for the rating, the children it re-scores and every ArtifactScored
         # they raise: with the consumer's ledger entry (registry_common.consumed) it commits
         # exactly once, or not at all and the redelivery does it.
@@ -91,7 +91,7 @@ class ScoringService:
                 event.artifact,
                 artifact_id=event.artifact.id,
                 name=event.artifact.name,
-                repo_id=event.metadata.get("repo_id"),
+                repo_id=event.metadata.repo_id,
                 revision=revision,
                 rating=rating,
                 parents=facts.parent_refs,

@@ -91,7 +91,7 @@ class ModelFacts:
         ``files`` replaces the event's manifest entries, for callers that read the manifest
         from the bundle because the event carried only a truncation note (very large repos).
         """
-        metadata = dict(event.metadata)
+        metadata = event.metadata.as_mapping()
         raw_files: Any = metadata.get("files") if files is None else list(files)
         truncated = isinstance(raw_files, Mapping) and "_truncated" in raw_files
         entries = tuple(
