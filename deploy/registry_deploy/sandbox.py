@@ -27,6 +27,7 @@ from aws_cdk import aws_servicediscovery as servicediscovery
 from constructs import Construct
 
 from registry_deploy.config import DeploymentConfig
+from registry_deploy.containers import image_health_check, mount_writable_tmp
 from registry_deploy.storage import retention
 from registry_deploy.topology import SERVICE_PORT
 
@@ -109,7 +110,6 @@ class SandboxRunner(Construct):
                 cpu_architecture=ecs.CpuArchitecture.X86_64,
             ),
         )
-        self.task_definition.add_volume(name="tmp")
         repository = ecr.Repository.from_repository_name(
             self, "Repository", f"{config.prefix}/{IMAGE_OF}"
         )
@@ -138,17 +138,9 @@ class SandboxRunner(Construct):
             readonly_root_filesystem=True,
             linux_parameters=linux,
             stop_timeout=Duration.seconds(30),
-            health_check=ecs.HealthCheck(
-                command=["CMD", "python", "/app/healthcheck.py"],
-                interval=Duration.seconds(15),
-                timeout=Duration.seconds(10),
-                retries=3,
-                start_period=Duration.seconds(30),
-            ),
+            health_check=image_health_check(start_period=Duration.seconds(30)),
         )
-        container.add_mount_points(
-            ecs.MountPoint(container_path="/tmp", source_volume="tmp", read_only=False)  # noqa: S108
-        )
+        mount_writable_tmp(self.task_definition, container)
         self.service = ecs.FargateService(
             self,
             "Service",

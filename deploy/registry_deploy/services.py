@@ -28,6 +28,7 @@ from aws_cdk import aws_servicediscovery as servicediscovery
 from constructs import Construct
 
 from registry_deploy.config import DeploymentConfig
+from registry_deploy.containers import image_health_check, mount_writable_tmp
 from registry_deploy.database_roles import DatabaseRoles
 from registry_deploy.messaging import EventBus
 from registry_deploy.sandbox import CALLERS as SANDBOX_CALLERS
@@ -230,8 +231,6 @@ class RegistryServices(Construct):
                 cpu_architecture=ecs.CpuArchitecture.X86_64,
             ),
         )
-        # The root filesystem is read-only; /tmp is the task's ephemeral storage.
-        task.add_volume(name="tmp")
         repository = ecr.Repository.from_repository_name(
             self, f"{title}Repository", f"{config.prefix}/{spec.name}"
         )
@@ -254,17 +253,9 @@ class RegistryServices(Construct):
             # requests and event handlers finish.
             linux_parameters=ecs.LinuxParameters(self, f"{title}Linux", init_process_enabled=True),
             stop_timeout=Duration.seconds(30),
-            health_check=ecs.HealthCheck(
-                command=["CMD", "python", "/app/healthcheck.py"],
-                interval=Duration.seconds(15),
-                timeout=Duration.seconds(10),
-                retries=3,
-                start_period=Duration.seconds(60),
-            ),
+            health_check=image_health_check(start_period=Duration.seconds(60)),
         )
-        app.add_mount_points(
-            ecs.MountPoint(container_path="/tmp", source_volume="tmp", read_only=False)  # noqa: S108
-        )
+        mount_writable_tmp(task, app)
         collector = task.add_container(
             "adot",
             container_name="adot-collector",

@@ -3,7 +3,6 @@ never a 500, and the keep-alive connection it came on keeps working."""
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import zipfile
@@ -17,6 +16,7 @@ import pytest
 from registry_common.settings import RuntimeSettings
 from registry_gateway.config import GatewaySettings
 from tests.harness.registry import RunningRegistry, embedded
+from tests.harness.uploads import zip_of
 
 pytestmark = pytest.mark.e2e
 
@@ -173,14 +173,6 @@ def small_uploads(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningR
         yield running
 
 
-def _zip_of(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 def test_an_upload_over_the_ceiling_is_a_413_before_it_is_spooled(
     small_uploads: RunningRegistry,
 ) -> None:
@@ -225,14 +217,17 @@ def test_an_unauthenticated_upload_is_refused_before_its_body_is_read(
     with small_uploads.client() as client:
         answer = client.post(
             "/artifact/model/upload",
-            files={"file": ("a.zip", _zip_of({"README.md": b"# x"}), "application/zip")},
+            files={"file": ("a.zip", zip_of({"README.md": b"# x"}), "application/zip")},
         )
     _assert_clear(answer, 403)
 
 
 def test_a_zip_of_zeros_is_refused_by_its_compression_ratio(registry: RunningRegistry) -> None:
     """The honest 1 MB zip that became 2 GiB stored (issue 13), at a smaller scale."""
-    archive = _zip_of({"README.md": b"# zeros", "model.safetensors": b"\0" * (64 * 1024**2)})
+    archive = zip_of(
+        {"README.md": b"# zeros", "model.safetensors": b"\0" * (64 * 1024**2)},
+        compression=zipfile.ZIP_DEFLATED,
+    )
     assert len(archive) < 256 * 1024
     with registry.admin() as admin:
         answer = admin.post(
@@ -254,7 +249,7 @@ def test_a_form_without_a_file_is_a_400(admin: httpx.Client) -> None:
 
 
 def test_a_small_upload_is_registered(small_uploads: RunningRegistry) -> None:
-    archive = _zip_of({"tiny/README.md": b"---\nlicense: mit\n---\n# tiny\n"})
+    archive = zip_of({"tiny/README.md": b"---\nlicense: mit\n---\n# tiny\n"})
     with small_uploads.admin() as admin:
         answer = admin.post(
             "/artifact/model/upload",
@@ -288,7 +283,7 @@ def test_a_user_with_a_non_ascii_name_can_use_the_registry(
         mine = {"X-Authorization": token}
         assert client.get("/users/me", headers=mine).json()["name"] == name
         assert client.get("/artifact/model/1/audit", headers=mine).status_code == 404
-        archive = _zip_of({"README.md": b"---\nlicense: mit\n---\n# mine\n"})
+        archive = zip_of({"README.md": b"---\nlicense: mit\n---\n# mine\n"})
         uploaded = client.post(
             "/artifact/model/upload",
             files={"file": ("mine.zip", archive, "application/zip")},

@@ -10,9 +10,7 @@ original, and none of the honest artifacts.
 
 from __future__ import annotations
 
-import io
 import time
-import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -22,6 +20,7 @@ import pytest
 
 from tests.harness.registry import RunningRegistry
 from tests.harness.topology import Setup, Topology, topology
+from tests.harness.uploads import upload, uploaded_id
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -60,23 +59,12 @@ def registry(confusion: Topology, request: pytest.FixtureRequest) -> Iterator[Ru
         yield running
 
 
-def _zip(name: str, readme: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(f"{name}/README.md", f"---\nlicense: mit\n---\n# {readme}\n")
-        archive.writestr(f"{name}/config.json", b'{"model_type": "bert"}')
-    return buffer.getvalue()
-
-
 def _upload(client: httpx.Client, name: str) -> str:
-    response = client.post(
-        "/artifact/model/upload",
-        files={"file": (f"{name}.zip", _zip(name, f"model {name}"), "application/zip")},
-        data={"name": name},
-    )
-    assert response.status_code == 201, response.text
-    artifact_id: str = response.json()["metadata"]["id"]
-    return artifact_id
+    files: dict[str, bytes | str] = {
+        f"{name}/README.md": f"---\nlicense: mit\n---\n# model {name}\n",
+        f"{name}/config.json": b'{"model_type": "bert"}',
+    }
+    return uploaded_id(upload(client, "model", name, files))
 
 
 def _users(admin: httpx.Client, registry: RunningRegistry, prefix: str, count: int) -> list[str]:

@@ -8,10 +8,8 @@ Needs `make node24` (Node.js 24 from npm under .tools/node24) and the sandbox's 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import time
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from registry_common.settings import RuntimeSettings
 from registry_ingest.config import IngestSettings
 from tests.harness.registry import DEFAULT_ADMIN, RunningRegistry, embedded
 from tests.harness.scoring_double import scoring_double
+from tests.harness.uploads import upload, uploaded_id
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -66,22 +65,12 @@ console.log(JSON.stringify(report));
 """
 
 
-def _zip_of(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
-MODEL_ZIP = _zip_of(
-    {
-        "acme/README.md": b"---\nlicense: mit\n---\n# ACME sensitive model\n",
-        "acme/config.json": b'{"model_type": "bert"}',
-        "acme/tokenizer.json": b'{"version": "1.0"}',
-        "acme/model.safetensors": bytes(range(256)) * 4096,
-    }
-)
+MODEL_FILES = {
+    "acme/README.md": b"---\nlicense: mit\n---\n# ACME sensitive model\n",
+    "acme/config.json": b'{"model_type": "bert"}',
+    "acme/tokenizer.json": b'{"version": "1.0"}',
+    "acme/model.safetensors": bytes(range(256)) * 4096,
+}
 
 
 def _settings(runtime: RuntimeSettings) -> dict[str, Any]:
@@ -151,14 +140,7 @@ def admin(registry: RunningRegistry) -> Iterator[httpx.Client]:
 
 
 def _upload(client: httpx.Client, name: str) -> str:
-    response = client.post(
-        "/artifact/model/upload",
-        files={"file": ("acme.zip", MODEL_ZIP, "application/zip")},
-        data={"name": name, "version": "1.0.0"},
-    )
-    assert response.status_code == 201, response.text
-    model_id: str = response.json()["metadata"]["id"]
-    return model_id
+    return uploaded_id(upload(client, "model", name, MODEL_FILES, version="1.0.0"))
 
 
 def _set_monitor(client: httpx.Client, model_id: str, program: str | None) -> dict[str, Any]:

@@ -1,11 +1,12 @@
-"""Unsafe-weights scanning end to end through the gateway of an embedded registry: the
-verdict in the artifact's details, and the refuse policy's 400 that stores nothing."""
+"""Unsafe-weights scanning end to end through the gateway: the verdict in the artifact's
+details (both topologies, on the catalog module's setup: one pooled distributed registry for
+both modules), and the refuse policy's 400 that stores nothing (embedded: those tests look
+for stored bundles on disk and serve a plain-URL site of their own)."""
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 
 from registry_common.settings import RuntimeSettings
 from registry_ingest.config import IngestSettings
+from tests.e2e.test_catalog import CATALOG
 from tests.e2e.test_outbound import _Site
 from tests.fakes.hub import FakeHub
 from tests.fakes.pickles import (
@@ -24,32 +26,26 @@ from tests.fakes.pickles import (
 )
 from tests.harness.registry import RunningRegistry, embedded
 from tests.harness.scoring_double import scoring_double
+from tests.harness.topology import Topology, topology
+from tests.harness.uploads import upload
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 CARD = b"---\nlicense: mit\n---\n# Internal model\n"
 
 
-def _ingest(**values: Any) -> Any:
-    def settings(runtime: RuntimeSettings) -> dict[str, Any]:
-        return {"ingest": IngestSettings(runtime=runtime, rating_wait_seconds=10, **values)}
+def _refusing(data_dir: Path, **runtime: Any) -> AbstractContextManager[RunningRegistry]:
+    """An embedded registry whose ingest refuses unsafe pickles."""
 
-    return settings
+    def settings(values: RuntimeSettings) -> dict[str, Any]:
+        return {
+            "ingest": IngestSettings(
+                runtime=values, rating_wait_seconds=10, unsafe_pickle_policy="refuse"
+            )
+        }
 
-
-def _zip_of(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
-def _upload(client: httpx.Client, kind: str, name: str, files: dict[str, bytes]) -> httpx.Response:
-    return client.post(
-        f"/artifact/{kind}/upload",
-        files={"file": (f"{name}.zip", _zip_of(files), "application/zip")},
-        data={"name": name},
+    return embedded(
+        data_dir, runtime=runtime, settings=settings, factories={"scoring": scoring_double()}
     )
 
 
@@ -60,34 +56,35 @@ def _details(client: httpx.Client, kind: str, artifact_id: str) -> dict[str, Any
     return body
 
 
+@pytest.fixture(scope="module")
+def catalog(topology_kind: str, request: pytest.FixtureRequest) -> Iterator[Topology]:
+    with topology(topology_kind, CATALOG, request) as running:
+        yield running
+
+
 @pytest.fixture
-def recording(tmp_path: Path, fake_hub: FakeHub) -> Iterator[RunningRegistry]:
-    with embedded(
-        tmp_path / "registry",
-        runtime={"hf_endpoint": fake_hub.url},
-        settings=_ingest(),
-        factories={"scoring": scoring_double()},
-    ) as running:
+def recording(catalog: Topology, request: pytest.FixtureRequest) -> Iterator[RunningRegistry]:
+    with catalog.fresh(request) as running:
         yield running
 
 
 def test_the_verdict_is_part_of_the_details(recording: RunningRegistry) -> None:
     with recording.admin() as admin:
-        planted = _upload(
+        planted = upload(
             admin,
             "model",
             "booby-trapped",
             {"README.md": CARD, "pytorch_model.bin": os_system_pickle(), "config.json": b"{}"},
         )
         assert planted.status_code == 201, planted.text
-        benign = _upload(
+        benign = upload(
             admin,
             "model",
             "plain-weights",
             {"README.md": CARD, "model.pt": torch_zip_archive(benign_state_dict_pickle())},
         )
         assert benign.status_code == 201, benign.text
-        no_pickles = _upload(
+        no_pickles = upload(
             admin, "dataset", "csv-only", {"README.md": CARD, "data/train.csv": b"a,b\n1,2\n"}
         )
         assert no_pickles.status_code == 201, no_pickles.text
@@ -133,15 +130,10 @@ def test_the_refuse_policy_answers_400_naming_the_imports_and_stores_nothing(
     tmp_path: Path, fake_hub: FakeHub
 ) -> None:
     with (
-        embedded(
-            tmp_path / "refusing",
-            runtime={"hf_endpoint": fake_hub.url},
-            settings=_ingest(unsafe_pickle_policy="refuse"),
-            factories={"scoring": scoring_double()},
-        ) as registry,
+        _refusing(tmp_path / "refusing", hf_endpoint=fake_hub.url) as registry,
         registry.admin() as admin,
     ):
-        refused = _upload(
+        refused = upload(
             admin,
             "model",
             "booby-trapped",
@@ -156,7 +148,7 @@ def test_the_refuse_policy_answers_400_naming_the_imports_and_stores_nothing(
         assert not any((registry.data_dir / "blobs").rglob("*.zip"))
 
         # A benign artifact is still admitted under the same policy, with its verdict.
-        admitted = _upload(
+        admitted = upload(
             admin,
             "model",
             "plain-weights",
@@ -185,12 +177,7 @@ def test_plain_urls_and_updates_are_scanned_and_a_refused_update_keeps_the_old_c
     )
     try:
         with (
-            embedded(
-                tmp_path / "urls",
-                runtime={"outbound_allow_origins": site.url},
-                settings=_ingest(unsafe_pickle_policy="refuse"),
-                factories={"scoring": scoring_double()},
-            ) as registry,
+            _refusing(tmp_path / "urls", outbound_allow_origins=site.url) as registry,
             registry.admin() as admin,
         ):
             refused = admin.post("/artifact/dataset", json={"url": f"{site.url}/model.pkl"})

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from registry_common.settings import RuntimeSettings
 from registry_gateway.app import create_app
 from registry_gateway.config import GatewaySettings
-from registry_gateway.openapi_contract import compare_to_spec, load_spec, locate_spec
+from tests.harness.openapi_diff import compare_to_spec, load_spec, locate_spec
 
 
 @pytest.fixture

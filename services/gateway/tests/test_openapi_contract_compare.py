@@ -12,16 +12,6 @@ from fastapi import FastAPI, Header, Query
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from registry_gateway.openapi_contract import (
-    LINEAGE_NODE_REQUIRED,
-    SPEC_PATH_ENV,
-    apply_known_spec_slips,
-    compare_schema,
-    compare_to_spec,
-    load_spec,
-    locate_spec,
-    restrict_spec_to_paths,
-)
 from registry_gateway.openapi_doc import (
     add_component_schemas,
     build_openapi,
@@ -45,6 +35,16 @@ from registry_gateway.schemas import (
     HealthComponentCollection,
     HealthSummaryResponse,
     TracksResponse,
+)
+from tests.harness.openapi_diff import (
+    LINEAGE_NODE_REQUIRED,
+    SPEC_PATH_ENV,
+    apply_known_spec_slips,
+    compare_schema,
+    compare_to_spec,
+    load_spec,
+    locate_spec,
+    restrict_spec_to_paths,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[3]

@@ -14,12 +14,6 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from registry_common.rating import SCALAR_METRICS
 from registry_gateway import schemas
-from registry_gateway.openapi_contract import (
-    apply_known_spec_slips,
-    compare_schema,
-    load_spec,
-    locate_spec,
-)
 from registry_gateway.schemas import (
     SPEC_SCHEMA_TYPES,
     Artifact,
@@ -41,6 +35,12 @@ from registry_gateway.schemas import (
     ModelRating,
     SimpleLicenseCheckRequest,
     TracksResponse,
+)
+from tests.harness.openapi_diff import (
+    apply_known_spec_slips,
+    compare_schema,
+    load_spec,
+    locate_spec,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[3]

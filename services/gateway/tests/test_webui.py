@@ -18,8 +18,8 @@ from registry_common.telemetry import create_tracer_provider
 from registry_gateway.app import create_app
 from registry_gateway.clients import ServiceClients
 from registry_gateway.config import GatewaySettings
-from registry_gateway.openapi_contract import compare_to_spec, load_spec, locate_spec
 from registry_gateway.webui import IMMUTABLE, locate_ui_dir
+from tests.harness.openapi_diff import compare_to_spec, load_spec, locate_spec
 
 INDEX = "<!doctype html><title>Model Registry</title><div id=root></div>"
 ASSET = "console.log('app')"

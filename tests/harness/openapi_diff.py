@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+import yaml
+
 __all__ = [
     "HTTP_METHODS",
     "LINEAGE_NODE_REQUIRED",
@@ -73,7 +75,7 @@ def locate_spec(repo_root: Path | None = None) -> Path:
 
     Order: ``$REGISTRY_SPEC_PATH``; ``<repo>/docs/spec/openapi.yaml`` (the in-repo copy);
     ``<repo>/../shared/spec/openapi.yaml``.  ``repo_root`` defaults to the repository this
-    module lives in (``services/gateway/src/registry_gateway`` -> four levels up).
+    module lives in (``tests/harness`` -> two levels up).
     """
     override = os.environ.get(SPEC_PATH_ENV)
     if override:
@@ -81,7 +83,7 @@ def locate_spec(repo_root: Path | None = None) -> Path:
         if not path.is_file():
             raise FileNotFoundError(f"{SPEC_PATH_ENV}={override} is not a file")
         return path
-    root = repo_root if repo_root is not None else Path(__file__).resolve().parents[4]
+    root = repo_root if repo_root is not None else Path(__file__).resolve().parents[2]
     candidates = [
         root / "docs" / "spec" / "openapi.yaml",
         root.parent / "shared" / "spec" / "openapi.yaml",
@@ -101,7 +103,6 @@ def load_spec(path: Path | str) -> dict[str, Any]:
     recursively instead of the later one silently replacing the earlier: mappings are united,
     and where both give a non-mapping value the later one wins.
     """
-    import yaml  # dev dependency; imported lazily so the gateway does not need it at run time
 
     class _MergingLoader(yaml.SafeLoader):
         pass
@@ -120,7 +121,7 @@ def load_spec(path: Path | str) -> dict[str, Any]:
         construct_mapping,
     )
     with Path(path).open(encoding="utf-8") as handle:
-        loaded = yaml.load(handle, Loader=_MergingLoader)  # noqa: S506 - SafeLoader subclass
+        loaded = yaml.load(handle, Loader=_MergingLoader)
     if not isinstance(loaded, dict):
         raise ValueError(f"{path}: not an OpenAPI document")
     return loaded
