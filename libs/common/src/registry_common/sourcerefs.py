@@ -301,16 +301,18 @@ def _huggingface(url: str, segments: list[str]) -> SourceReference:
         else:
             kind, noun = "huggingface_space", "space"
         segments = segments[1:]
+    if noun == "space" and len(segments) < 2:
+        # The spaces listing (of the site or an organisation): a page, not a repository.
+        return SourceReference(
+            kind="url",
+            url=url,
+            default_name=_plain_default_name(["spaces", *segments], "huggingface.co"),
+        )
     if not segments:
         example = f"https://huggingface.co/{noun}s/<org>/<name>" if noun != "model" else EXAMPLE
         raise BadRequest(f"The Hugging Face url names no {noun}; give a link such as {example}.")
     if noun == "model" and segments[0] in HF_RESERVED:
         # A page of the site (docs, search ...): a plain URL, not a repository.
-        return SourceReference(
-            kind="url", url=url, default_name=_plain_default_name(segments, "huggingface.co")
-        )
-    if noun == "space" and len(segments) < 2:
-        # The listing of an organisation's spaces: a page, not a repository.
         return SourceReference(
             kind="url", url=url, default_name=_plain_default_name(segments, "huggingface.co")
         )
