@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Final
@@ -18,7 +19,13 @@ from typing import Any, Final
 import httpx
 
 from registry_common.errors import NotFound, UpstreamError
-from registry_common.outbound import OutboundError, OutboundPolicy, guarded_client, origin_of
+from registry_common.outbound import (
+    OutboundError,
+    OutboundPolicy,
+    guarded_client,
+    origin_of,
+    parse_retry_after,
+)
 from registry_common.sourcerefs import github_full_name, parse_github_repo
 from registry_lineage.licenses.spdx import NormalizedLicense, normalize_license
 
@@ -224,9 +231,9 @@ class _Caller:
 
 def _when(response: httpx.Response) -> str:
     """' (try again in N s)' / ' until HH:MM UTC' from GitHub's headers, or ''."""
-    retry_after = response.headers.get("retry-after", "")
-    if retry_after.isdigit():
-        return f" (GitHub asks to wait {int(retry_after)} s)"
+    retry_after = parse_retry_after(response.headers.get("retry-after"))
+    if retry_after is not None:
+        return f" (GitHub asks to wait {math.ceil(retry_after)} s)"
     reset = response.headers.get("x-ratelimit-reset", "")
     if reset.isdigit():
         at = dt.datetime.fromtimestamp(int(reset), tz=dt.UTC)

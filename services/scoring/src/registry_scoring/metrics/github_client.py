@@ -24,7 +24,13 @@ from typing import Any, Final
 
 import httpx
 
-from registry_common.outbound import OutboundError, OutboundPolicy, guarded_client, origin_of
+from registry_common.outbound import (
+    OutboundError,
+    OutboundPolicy,
+    guarded_client,
+    origin_of,
+    parse_retry_after,
+)
 from registry_scoring.metrics.base import MetricUnavailable
 
 SERVICE: Final = "GitHub"
@@ -34,20 +40,6 @@ _RETRY_PAUSE: Final = 0.2
 
 class GitHubNotFound(Exception):
     """GitHub answered 404 (or 410/451) for this path."""
-
-
-def _parse_links(header: str | None) -> dict[str, str]:
-    links: dict[str, str] = {}
-    for part in (header or "").split(","):
-        section = part.split(";")
-        if len(section) < 2:
-            continue
-        url = section[0].strip().removeprefix("<").removesuffix(">")
-        for attribute in section[1:]:
-            key, _, value = attribute.strip().partition("=")
-            if key == "rel":
-                links[value.strip('"')] = url
-    return links
 
 
 def _slim(body: Any) -> Any:
@@ -286,7 +278,7 @@ class GitHubClient:
             return _Answer(
                 status,
                 _slim(body),
-                _parse_links(response.headers.get("Link")),
+                {rel: link["url"] for rel, link in response.links.items() if rel and "url" in link},
                 time.monotonic() + self.cache_ttl,
             )
 
@@ -294,12 +286,9 @@ class GitHubClient:
     def _rate_limit_wait(response: httpx.Response) -> float | None:
         """Seconds until a rate limit lifts, or None when the 403 is not a rate limit."""
         headers = response.headers
-        retry_after = headers.get("Retry-After")
-        if retry_after is not None:
-            try:
-                return max(0.0, float(retry_after))
-            except ValueError:
-                return 60.0
+        if "Retry-After" in headers:
+            wait = parse_retry_after(headers["Retry-After"])
+            return 60.0 if wait is None else wait
         if headers.get("X-RateLimit-Remaining") == "0":
             reset = headers.get("X-RateLimit-Reset")
             try:

@@ -21,7 +21,13 @@ import httpx
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 
-from registry_common.outbound import OutboundError, OutboundPolicy, guarded_client, origin_of
+from registry_common.outbound import (
+    OutboundError,
+    OutboundPolicy,
+    guarded_client,
+    origin_of,
+    parse_retry_after,
+)
 from registry_scoring.metrics.base import MetricUnavailable
 
 SERVICE: Final = "Hugging Face Hub"
@@ -142,7 +148,7 @@ class HubClient:
             if status in (401, 404):
                 return None
             if status == 429:
-                retry = _seconds(response.headers.get("Retry-After"))
+                retry = parse_retry_after(response.headers.get("Retry-After"))
                 if attempt == 1 and retry is not None and retry <= self.max_wait:
                     await asyncio.sleep(retry)
                     continue
@@ -187,13 +193,6 @@ class HubClient:
             return _MISSING
         self._cache.move_to_end(key)
         return entry[1]
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
 
 
 def _describe(exc: HfHubHTTPError) -> str:
