@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Final
 
 import httpx
+from cachetools import TTLCache
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 
@@ -70,7 +70,10 @@ class HubClient:
         self.cache_ttl = cache_ttl
         self.cache_size = max(1, cache_size)
         self.max_commits = max_commits
-        self._cache: OrderedDict[tuple[str, ...], tuple[float, Any]] = OrderedDict()
+        # cachetools' TTL cache evicts the least recently used answer when full.
+        self._cache: TTLCache[tuple[str, ...], Any] = TTLCache(
+            maxsize=self.cache_size, ttl=max(cache_ttl, 0.0), timer=time.monotonic
+        )
         self._locks: dict[tuple[str, ...], asyncio.Lock] = {}
 
     async def dataset(self, dataset_id: str) -> dict[str, Any] | None:
@@ -179,20 +182,15 @@ class HubClient:
                     raise MetricUnavailable(SERVICE, _describe(exc)) from exc
                 except (OSError, TimeoutError) as exc:
                     raise MetricUnavailable(SERVICE, f"{type(exc).__name__}: {exc}") from exc
-                self._cache[key] = (time.monotonic() + self.cache_ttl, value)
-                while len(self._cache) > self.cache_size:
-                    self._cache.popitem(last=False)
+                if self.cache_ttl > 0:  # a TTL of 0 turns caching off
+                    self._cache[key] = value
                 return value
         finally:
             if not lock.locked():
                 self._locks.pop(key, None)
 
     def _lookup(self, key: tuple[str, ...]) -> Any:
-        entry = self._cache.get(key)
-        if entry is None or entry[0] <= time.monotonic():
-            return _MISSING
-        self._cache.move_to_end(key)
-        return entry[1]
+        return self._cache.get(key, _MISSING)
 
 
 def _describe(exc: HfHubHTTPError) -> str:
