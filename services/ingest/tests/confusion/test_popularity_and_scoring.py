@@ -17,8 +17,8 @@ from registry_ingest.app import MIGRATIONS
 from registry_ingest.audit import Actor, AuditTrail
 from registry_ingest.catalog import READY, Catalog
 from registry_ingest.confusion.audit import ConfusionAudit
-from registry_ingest.confusion.scoring import AuditSettings
-from registry_ingest.popularity import Popularity
+from registry_ingest.confusion.scoring import AuditSettings, owner_of
+from registry_ingest.popularity import ArtifactStats, Popularity
 from registry_ingest.tables import ArtifactRow
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -119,3 +119,19 @@ async def test_a_bot_inflated_copy_is_the_impostor_even_when_it_leads_in_downloa
     assert item["reasons"][1] == "100% of its 60 downloads came from only 3 accounts"
     with pytest.raises(BadRequest):
         await audit.page(0, 0)
+
+
+@pytest.mark.parametrize(
+    ("source_url", "expected"),
+    [
+        ("https://huggingface.co/google-bert/bert", "owner 'google-bert' on huggingface.co"),
+        ("https://hf.co/datasets/stanfordnlp/imdb/viewer", "owner 'stanfordnlp' on hf.co"),
+        ("https://www.github.com/OpenAI/whisper.git", "owner 'OpenAI' on github.com"),
+        ("https://huggingface.co/bert-base-uncased", "huggingface.co without an owner"),
+        ("https://github.com/orgs/openai", "github.com without an owner"),
+        ("https://example.com/m.bin", "the host example.com"),
+    ],
+)  # fmt: skip
+def test_owner_of_reads_the_source_reference(source_url: str, expected: str) -> None:
+    stats = ArtifactStats("a1", "m", "model", source_url, None, 1, 0, 0)
+    assert owner_of(stats) == expected

@@ -10,13 +10,21 @@ whichever was registered first.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
-_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
-_GITHUB = re.compile(r"github\.com/([\w.-]+)/([\w.-]+?)(?:\.git)?(?:[/#?].*)?$", re.IGNORECASE)
-_HF_DATASET_URL = re.compile(r"huggingface\.co/datasets/([\w.-]+(?:/[\w.-]+)?)", re.IGNORECASE)
+from registry_common import sourcerefs
+from registry_common.sourcerefs import (
+    dataset_key,
+    github_key,
+    github_repo_of,
+    hf_dataset_of,
+    is_hub_repo_id,
+    model_key,
+)
+
+__all__ = ["Reference", "dataset_key", "github_key", "model_key", "own_keys", "references"]
+
 # config.json fields that name a parent model (adapters, encoder-decoder pairs, distillation).
 _CONFIG_PARENT_FIELDS = (
     "_name_or_path",
@@ -37,33 +45,10 @@ class Reference:
     relation: str | None = None  # finetune | adapter | quantized | merge
 
 
-def model_key(repo_id: str) -> str:
-    return f"hf:model:{repo_id.strip().lower()}"
-
-
-def dataset_key(repo_id: str) -> str:
-    return f"hf:dataset:{repo_id.strip().lower()}"
-
-
-def github_key(owner: str, repo: str) -> str:
-    return f"github:{owner.lower()}/{repo.lower()}"
-
-
 def own_keys(source_kind: str, repo_id: str | None, github: dict[str, Any] | None) -> list[str]:
-    """The keys under which other artifacts may refer to this one."""
-    keys: list[str] = []
-    if repo_id and source_kind == "huggingface_model":
-        keys.append(model_key(repo_id))
-        if "/" in repo_id:  # legacy one-segment ids ("bert-base-uncased") name the same model
-            keys.append(model_key(repo_id.split("/", 1)[1]))
-    elif repo_id and source_kind == "huggingface_dataset":
-        keys.append(dataset_key(repo_id))
-        if "/" in repo_id:
-            keys.append(dataset_key(repo_id.split("/", 1)[1]))
-    elif source_kind == "github" and repo_id and "/" in repo_id:
-        owner, repo = repo_id.split("/", 1)
-        keys.append(github_key(owner, repo))
-    return keys
+    """The keys under which other artifacts may refer to this one (the keys ingest's parser
+    gives its source, `registry_common.sourcerefs.own_keys`)."""
+    return sourcerefs.own_keys(source_kind, repo_id)
 
 
 def _as_list(value: Any) -> list[str]:
@@ -75,7 +60,7 @@ def _as_list(value: Any) -> list[str]:
 
 
 def _looks_like_repo_id(value: str) -> bool:
-    return bool(_REPO_ID.match(value)) and not value.startswith((".", "/"))
+    return is_hub_repo_id(value.strip())
 
 
 def references(metadata: dict[str, Any], own: list[str]) -> list[Reference]:
@@ -112,25 +97,25 @@ def references(metadata: dict[str, Any], own: list[str]) -> list[Reference]:
                 )
             )
     for url in _as_list(metadata.get("linked_datasets")):
-        match = _HF_DATASET_URL.search(url)
-        if match:
+        dataset_id = hf_dataset_of(url)
+        if dataset_id:
             add(
                 Reference(
-                    dataset_key(match.group(1)),
-                    match.group(1),
+                    dataset_key(dataset_id),
+                    dataset_id,
                     "dataset",
                     "fine_tuning_dataset",
                     "card_links",
                 )
             )
     for url in _as_list(metadata.get("linked_code")):
-        match = _GITHUB.search(url)
-        if match:
-            owner, repo = match.groups()
+        full_name = github_repo_of(url)
+        if full_name:
+            owner, repo = full_name.split("/", 1)
             add(
                 Reference(
                     github_key(owner, repo),
-                    f"{owner}/{repo}",
+                    full_name,
                     "code",
                     "code_repository",
                     "card_links",

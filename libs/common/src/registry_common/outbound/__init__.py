@@ -35,6 +35,7 @@ from registry_common.outbound.policy import (
     parse_origins,
     show_origin,
 )
+from registry_common.outbound.retry_after import parse_retry_after
 from registry_common.outbound.transport import (
     GuardedTransport,
     Resolver,
@@ -61,6 +62,7 @@ __all__ = [
     "origin_of",
     "parse_address",
     "parse_origins",
+    "parse_retry_after",
     "show_origin",
     "system_resolver",
 ]

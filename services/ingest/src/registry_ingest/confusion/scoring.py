@@ -29,6 +29,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from registry_common.sourcerefs import GITHUB_HOSTS, HF_HOSTS, find_reference
 from registry_ingest.confusion.index import NameMatcher
 from registry_ingest.confusion.names import NameForms, NameMatch, compare, forms
 from registry_ingest.confusion.traffic import TrafficFinding
@@ -240,14 +241,12 @@ def owner_of(stats: ArtifactStats) -> str:
     parts = urlsplit(stats.source_url)
     if parts.scheme == "upload":
         return f"an upload by '{stats.uploader or 'anonymous'}'"
-    host = (parts.hostname or "").removeprefix("www.")
-    segments = [s for s in parts.path.split("/") if s]
-    if segments and segments[0] == "datasets" and host in {"huggingface.co", "hf.co"}:
-        segments = segments[1:]
-    if host in {"huggingface.co", "hf.co", "github.com"}:
-        if len(segments) >= 2:
-            return f"owner '{segments[0]}' on {host}"
-        return f"{host} without an owner"
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    if host in HF_HOSTS or host in GITHUB_HOSTS:
+        # The owner as the one parser of source references reads it (`sourcerefs`).
+        ref = find_reference(stats.source_url)
+        owner = ref.owner if ref is not None and ref.kind != "url" else None
+        return f"owner '{owner}' on {host}" if owner else f"{host} without an owner"
     return f"the host {host or 'unknown'}"
 
 

@@ -16,25 +16,11 @@ from typing import Any, Final
 
 from huggingface_hub.repocard import metadata_load
 
+from registry_common.sourcerefs import references_in
 from registry_ingest.sources.model import FetchedFile
 
 MAX_CARD_CHARS: Final = 2 * 1024 * 1024
 MAX_CONFIG_BYTES: Final = 16 * 1024 * 1024
-
-_GITHUB_LINK = re.compile(
-    r"https?://(?:www\.)?github\.com/([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/([A-Za-z0-9._-]{1,100})",
-    re.IGNORECASE,
-)
-_HF_DATASET_LINK = re.compile(
-    r"https?://(?:www\.)?(?:huggingface\.co|hf\.co)/datasets/"
-    r"([A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)?)",
-    re.IGNORECASE,
-)
-_GITHUB_NOT_OWNERS: Final = frozenset(
-    {"about", "apps", "collections", "contact", "explore", "features", "issues", "login",
-     "marketplace", "orgs", "pricing", "pulls", "search", "settings", "site", "sponsors",
-     "topics", "users"}
-)  # fmt: skip
 
 
 def read_card(path: Path | None) -> tuple[str | None, dict[str, Any], str | None]:
@@ -130,32 +116,26 @@ def licenses_of(card_data: Mapping[str, Any], tags: Iterable[str] = ()) -> list[
 
 
 def github_links(*sources: Any, exclude: str | None = None) -> list[str]:
-    """``https://github.com/owner/repo`` links in texts and metadata, normalized, in order."""
+    """``https://github.com/owner/repo`` links in texts and metadata, normalized, in order
+    (`registry_common.sourcerefs` decides what is a repository)."""
     links: list[str] = []
-    for text in _strings(sources):
-        for owner, repo in _GITHUB_LINK.findall(text):
-            repo = repo.rstrip(".")
-            repo = repo[:-4] if repo.lower().endswith(".git") else repo
-            if not repo or owner.lower() in _GITHUB_NOT_OWNERS:
-                continue
-            full = f"{owner}/{repo}"
-            if exclude and full.lower() == exclude.lower():
-                continue
-            link = f"https://github.com/{full}"
-            if link.lower() not in (seen.lower() for seen in links):
-                links.append(link)
+    keys: set[str] = set()
+    excluded = exclude.lower() if exclude else None
+    for ref in references_in(_strings(sources)):
+        if ref.kind != "github" or ref.repo_id is None or ref.repo_id.lower() == excluded:
+            continue
+        if ref.key not in keys:
+            keys.add(ref.key)
+            links.append(f"https://github.com/{ref.repo_id}")
     return links
 
 
 def hf_dataset_links(*sources: Any) -> list[str]:
     """``https://huggingface.co/datasets/<id>`` links in texts and metadata, normalized."""
     links: list[str] = []
-    for text in _strings(sources):
-        for repo_id in _HF_DATASET_LINK.findall(text):
-            repo_id = repo_id.rstrip(".")
-            for suffix in ("/tree", "/blob", "/viewer", "/resolve"):
-                repo_id = repo_id.removesuffix(suffix)
-            link = f"https://huggingface.co/datasets/{repo_id}"
+    for ref in references_in(_strings(sources)):
+        if ref.kind == "huggingface_dataset" and ref.repo_id is not None:
+            link = f"https://huggingface.co/datasets/{ref.repo_id}"
             if link not in links:
                 links.append(link)
     return links

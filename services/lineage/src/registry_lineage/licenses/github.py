@@ -11,15 +11,22 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 import httpx
 
-from registry_common.errors import BadRequest, NotFound, UpstreamError
-from registry_common.outbound import OutboundError, OutboundPolicy, guarded_client, origin_of
+from registry_common.errors import NotFound, UpstreamError
+from registry_common.outbound import (
+    OutboundError,
+    OutboundPolicy,
+    guarded_client,
+    origin_of,
+    parse_retry_after,
+)
+from registry_common.sourcerefs import github_full_name, parse_github_repo
 from registry_lineage.licenses.spdx import NormalizedLicense, normalize_license
 
 DEFAULT_TIMEOUT: Final = 10.0
@@ -27,33 +34,6 @@ DEFAULT_TIMEOUT: Final = 10.0
 DEFAULT_ATTEMPTS: Final = 2
 """Tries per request when GitHub fails with a 5xx or the connection breaks."""
 _RETRY_DELAY: Final = 0.25
-
-_HOSTS = frozenset({"github.com", "www.github.com"})
-_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
-_REPO = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
-# First path segments that are GitHub pages, not accounts (no user or org can take them).
-_RESERVED = frozenset(
-    {
-        "about",
-        "apps",
-        "collections",
-        "enterprise",
-        "explore",
-        "features",
-        "login",
-        "marketplace",
-        "new",
-        "notifications",
-        "orgs",
-        "organizations",
-        "pricing",
-        "search",
-        "settings",
-        "sponsors",
-        "topics",
-        "trending",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -85,49 +65,10 @@ class GitHubLicense:
 def parse_github_url(github_url: str) -> tuple[str, str]:
     """``(owner, repo)`` of a GitHub project URL; `BadRequest` when it is not one.
 
-    Accepts ``https://github.com/o/r`` with ``.git``, a trailing slash, ``/tree/...`` or any
-    deeper path, query or fragment; ``http://``, ``www.``, no scheme, and ``git@github.com:o/r``.
+    The one parser of source references reads it (`registry_common.sourcerefs`), so the
+    license check accepts exactly the repositories ingest registers and lineage binds.
     """
-    if not isinstance(github_url, str) or not github_url.strip():
-        raise BadRequest(
-            "The github_url is empty; send a URL such as https://github.com/owner/repo."
-        )
-    text = github_url.strip()
-    if text.startswith("git@github.com:"):
-        text = "https://github.com/" + text[len("git@github.com:") :]
-    elif "://" not in text:
-        text = "https://" + text
-    try:
-        parts = urlsplit(text)
-        host = (parts.hostname or "").lower()
-        port = parts.port
-    except ValueError:
-        host, port = "", None
-        parts = urlsplit("")
-    if parts.scheme.lower() not in ("http", "https", "ssh", "git") or host not in _HOSTS:
-        raise BadRequest(
-            f"'{github_url}' is not a GitHub project URL; send one such as "
-            "https://github.com/owner/repo."
-        )
-    if port not in (None, 80, 443, 22):
-        raise BadRequest(f"'{github_url}' is not a GitHub project URL (unexpected port).")
-    segments = [s for s in parts.path.split("/") if s]
-    if len(segments) < 2:
-        raise BadRequest(
-            f"'{github_url}' does not name a GitHub repository; send a URL such as "
-            "https://github.com/owner/repo."
-        )
-    owner, repo = segments[0], segments[1]
-    if repo.lower().endswith(".git"):
-        repo = repo[: -len(".git")]
-    if (
-        owner.lower() in _RESERVED
-        or not _OWNER.match(owner)
-        or not _REPO.match(repo)
-        or repo in (".", "..")
-    ):
-        raise BadRequest(f"'{github_url}' does not name a GitHub repository (owner/repo).")
-    return owner, repo
+    return parse_github_repo(github_url)
 
 
 async def github_license(
@@ -201,10 +142,9 @@ def _repo_of_license(body: dict[str, Any]) -> str | None:
 
 
 def _full_name(full_name: object, owner: str, repo: str) -> tuple[str, str]:
-    if isinstance(full_name, str) and full_name.count("/") == 1:
-        new_owner, new_repo = full_name.split("/")
-        if _OWNER.match(new_owner) and _REPO.match(new_repo):
-            return new_owner, new_repo
+    renamed = github_full_name(full_name)
+    if renamed is not None:
+        return renamed
     return owner, repo
 
 
@@ -291,9 +231,9 @@ class _Caller:
 
 def _when(response: httpx.Response) -> str:
     """' (try again in N s)' / ' until HH:MM UTC' from GitHub's headers, or ''."""
-    retry_after = response.headers.get("retry-after", "")
-    if retry_after.isdigit():
-        return f" (GitHub asks to wait {int(retry_after)} s)"
+    retry_after = parse_retry_after(response.headers.get("retry-after"))
+    if retry_after is not None:
+        return f" (GitHub asks to wait {math.ceil(retry_after)} s)"
     reset = response.headers.get("x-ratelimit-reset", "")
     if reset.isdigit():
         at = dt.datetime.fromtimestamp(int(reset), tz=dt.UTC)

@@ -9,7 +9,6 @@ Hugging Face Hub through the clients of `MetricContext`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -17,17 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from registry_common.events import ArtifactUpdated, ArtifactUploaded
-
-_GITHUB_REPO = re.compile(
-    r"^(?:https?://)?(?:www\.)?github\.com/([A-Za-z0-9][A-Za-z0-9-]{0,38})/([A-Za-z0-9._-]{1,100})",
-    re.IGNORECASE,
-)
-_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
-_HF_DATASET_URL = re.compile(
-    r"^https?://(?:www\.)?(?:huggingface\.co|hf\.co)/datasets/"
-    r"([A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)?)",
-    re.IGNORECASE,
-)
+from registry_common.sourcerefs import github_repo_of, hf_dataset_of, is_hub_repo_id
 
 
 @dataclass(frozen=True)
@@ -174,12 +163,9 @@ class ModelFacts:
             full = github.get("full_name") if isinstance(github, Mapping) else None
             return str(full or self.repo_id) if (full or self.repo_id) else None
         for link in self.get("linked_code", []):
-            match = _GITHUB_REPO.match(str(link))
-            if match:
-                owner, repo = match.group(1), match.group(2).rstrip(".")
-                repo = repo[:-4] if repo.lower().endswith(".git") else repo
-                if repo:
-                    return f"{owner}/{repo}"
+            full_name = github_repo_of(link)
+            if full_name:
+                return full_name
         return None
 
     @property
@@ -191,7 +177,7 @@ class ModelFacts:
 
         def add(candidate: str) -> None:
             candidate = candidate.strip().strip("/")
-            if not candidate or not _HUB_ID.match(candidate) or candidate.lower() in seen:
+            if not candidate or not is_hub_repo_id(candidate) or candidate.lower() in seen:
                 return
             if "/" not in candidate and any(
                 f.lower().endswith("/" + candidate.lower()) for f in found
@@ -207,9 +193,9 @@ class ModelFacts:
             if isinstance(dataset, str):
                 add(dataset)
         for link in self.get("linked_datasets", []):
-            match = _HF_DATASET_URL.match(str(link))
-            if match:
-                add(match.group(1))
+            dataset_id = hf_dataset_of(link)
+            if dataset_id:
+                add(dataset_id)
         return found
 
     @property
@@ -226,7 +212,7 @@ class ModelFacts:
             candidate = candidate.strip()
             if (
                 candidate
-                and _HUB_ID.match(candidate)
+                and is_hub_repo_id(candidate)
                 and candidate.lower() not in own
                 and candidate.lower() not in (f.lower() for f in found)
             ):

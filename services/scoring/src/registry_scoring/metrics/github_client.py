@@ -17,14 +17,20 @@ from __future__ import annotations
 import asyncio
 import base64
 import time
-from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
 import httpx
+from cachetools import TTLCache
 
-from registry_common.outbound import OutboundError, OutboundPolicy, guarded_client, origin_of
+from registry_common.outbound import (
+    OutboundError,
+    OutboundPolicy,
+    guarded_client,
+    origin_of,
+    parse_retry_after,
+)
 from registry_scoring.metrics.base import MetricUnavailable
 
 SERVICE: Final = "GitHub"
@@ -34,20 +40,6 @@ _RETRY_PAUSE: Final = 0.2
 
 class GitHubNotFound(Exception):
     """GitHub answered 404 (or 410/451) for this path."""
-
-
-def _parse_links(header: str | None) -> dict[str, str]:
-    links: dict[str, str] = {}
-    for part in (header or "").split(","):
-        section = part.split(";")
-        if len(section) < 2:
-            continue
-        url = section[0].strip().removeprefix("<").removesuffix(">")
-        for attribute in section[1:]:
-            key, _, value = attribute.strip().partition("=")
-            if key == "rel":
-                links[value.strip('"')] = url
-    return links
 
 
 def _slim(body: Any) -> Any:
@@ -63,13 +55,12 @@ def _slim(body: Any) -> Any:
 
 
 class _Answer:
-    __slots__ = ("body", "expires", "links", "status")
+    __slots__ = ("body", "links", "status")
 
-    def __init__(self, status: int, body: Any, links: dict[str, str], expires: float) -> None:
+    def __init__(self, status: int, body: Any, links: dict[str, str]) -> None:
         self.status = status
         self.body = body
         self.links = links
-        self.expires = expires
 
 
 class GitHubClient:
@@ -105,7 +96,10 @@ class GitHubClient:
             timeout=timeout,
             follow_redirects=True,
         )
-        self._cache: OrderedDict[str, _Answer] = OrderedDict()
+        # cachetools' TTL cache evicts the least recently used answer when full.
+        self._cache: TTLCache[str, _Answer] = TTLCache(
+            maxsize=self.cache_size, ttl=max(cache_ttl, 0.0), timer=time.monotonic
+        )
         self._inflight: dict[str, asyncio.Future[_Answer]] = {}
         self._blocked_until: float = 0.0
         self._blocked_reason: str = ""
@@ -190,9 +184,7 @@ class GitHubClient:
 
     async def _get(self, url: str) -> _Answer:
         cached = self._cache.get(url)
-        now = time.monotonic()
-        if cached is not None and cached.expires > now:
-            self._cache.move_to_end(url)
+        if cached is not None:
             return self._result(cached)
         pending = self._inflight.get(url)
         if pending is not None:
@@ -217,10 +209,8 @@ class GitHubClient:
             self._inflight.pop(url, None)
 
     def _store(self, url: str, answer: _Answer) -> None:
-        self._cache[url] = answer
-        self._cache.move_to_end(url)
-        while len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
+        if self.cache_ttl > 0:  # a TTL of 0 turns caching off
+            self._cache[url] = answer
 
     @staticmethod
     def _result(answer: _Answer) -> _Answer:
@@ -274,7 +264,7 @@ class GitHubClient:
                     continue
                 raise MetricUnavailable(SERVICE, f"server error HTTP {status} for {url}")
             if status in (404, 410, 451):
-                return _Answer(404, f"not found: {url}", {}, time.monotonic() + self.cache_ttl)
+                return _Answer(404, f"not found: {url}", {})
             if status == 401:
                 raise MetricUnavailable(SERVICE, "the configured token was rejected (HTTP 401)")
             if status >= 400:
@@ -286,20 +276,16 @@ class GitHubClient:
             return _Answer(
                 status,
                 _slim(body),
-                _parse_links(response.headers.get("Link")),
-                time.monotonic() + self.cache_ttl,
+                {rel: link["url"] for rel, link in response.links.items() if rel and "url" in link},
             )
 
     @staticmethod
     def _rate_limit_wait(response: httpx.Response) -> float | None:
         """Seconds until a rate limit lifts, or None when the 403 is not a rate limit."""
         headers = response.headers
-        retry_after = headers.get("Retry-After")
-        if retry_after is not None:
-            try:
-                return max(0.0, float(retry_after))
-            except ValueError:
-                return 60.0
+        if "Retry-After" in headers:
+            wait = parse_retry_after(headers["Retry-After"])
+            return 60.0 if wait is None else wait
         if headers.get("X-RateLimit-Remaining") == "0":
             reset = headers.get("X-RateLimit-Reset")
             try:

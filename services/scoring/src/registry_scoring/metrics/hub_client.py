@@ -13,15 +13,21 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Final
 
 import httpx
+from cachetools import TTLCache
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 
-from registry_common.outbound import OutboundError, OutboundPolicy, guarded_client, origin_of
+from registry_common.outbound import (
+    OutboundError,
+    OutboundPolicy,
+    guarded_client,
+    origin_of,
+    parse_retry_after,
+)
 from registry_scoring.metrics.base import MetricUnavailable
 
 SERVICE: Final = "Hugging Face Hub"
@@ -64,7 +70,10 @@ class HubClient:
         self.cache_ttl = cache_ttl
         self.cache_size = max(1, cache_size)
         self.max_commits = max_commits
-        self._cache: OrderedDict[tuple[str, ...], tuple[float, Any]] = OrderedDict()
+        # cachetools' TTL cache evicts the least recently used answer when full.
+        self._cache: TTLCache[tuple[str, ...], Any] = TTLCache(
+            maxsize=self.cache_size, ttl=max(cache_ttl, 0.0), timer=time.monotonic
+        )
         self._locks: dict[tuple[str, ...], asyncio.Lock] = {}
 
     async def dataset(self, dataset_id: str) -> dict[str, Any] | None:
@@ -142,7 +151,7 @@ class HubClient:
             if status in (401, 404):
                 return None
             if status == 429:
-                retry = _seconds(response.headers.get("Retry-After"))
+                retry = parse_retry_after(response.headers.get("Retry-After"))
                 if attempt == 1 and retry is not None and retry <= self.max_wait:
                     await asyncio.sleep(retry)
                     continue
@@ -173,27 +182,15 @@ class HubClient:
                     raise MetricUnavailable(SERVICE, _describe(exc)) from exc
                 except (OSError, TimeoutError) as exc:
                     raise MetricUnavailable(SERVICE, f"{type(exc).__name__}: {exc}") from exc
-                self._cache[key] = (time.monotonic() + self.cache_ttl, value)
-                while len(self._cache) > self.cache_size:
-                    self._cache.popitem(last=False)
+                if self.cache_ttl > 0:  # a TTL of 0 turns caching off
+                    self._cache[key] = value
                 return value
         finally:
             if not lock.locked():
                 self._locks.pop(key, None)
 
     def _lookup(self, key: tuple[str, ...]) -> Any:
-        entry = self._cache.get(key)
-        if entry is None or entry[0] <= time.monotonic():
-            return _MISSING
-        self._cache.move_to_end(key)
-        return entry[1]
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
+        return self._cache.get(key, _MISSING)
 
 
 def _describe(exc: HfHubHTTPError) -> str:
