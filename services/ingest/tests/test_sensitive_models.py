@@ -268,9 +268,9 @@ async def test_network_none_keeps_a_real_monitor_off_the_hosts_loopback(tmp_path
 
 
 async def test_refused_programs_and_pages_say_what_to_send(
-    parts: tuple[SensitiveModels, MonitorStore, ChosenOutcomes, LocalBlobStore],
+    parts: Parts,
 ) -> None:
-    sensitive, store, _sandbox, _blobs = parts
+    sensitive, store, _sandbox, _blobs, _catalog = parts
     row = _model()
     alice = Actor("alice")
     ceiling = IngestSettings.model_fields["monitor_max_program_bytes"].default
