@@ -272,7 +272,7 @@ async def test_two_concurrent_updates_one_wins(store: Store) -> None:
     if isinstance(store.catalog, DynamoCatalog):
         # Seen on a loaded machine: two of three conditional TransactWriteItems both
         # succeeded on the emulator, whose request threads do not serialise the condition
-        # check with the write as DynamoDB does. The single-writer case is tested below.
+        # check with the write as DynamoDB does. A stale revision losing is tested above.
         pytest.skip("the DynamoDB emulator does not serialise concurrent transactions")
     (current,) = await _add(store.catalog, _row("c1", "contended"))
     results = await asyncio.gather(
