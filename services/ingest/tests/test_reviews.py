@@ -16,7 +16,7 @@ from registry_common.db import create_engine, run_migrations, session_factory
 from registry_common.errors import RegistryError
 from registry_ingest.app import MIGRATIONS
 from registry_ingest.audit import Actor, AuditTrail
-from registry_ingest.browse import Browser, BrowseQuery, license_family
+from registry_ingest.browse import BrowseQuery, Browser, license_family
 from registry_ingest.catalog import Catalog
 from registry_ingest.popularity import Popularity
 from registry_ingest.reviews import MAX_REVIEW_CHARS, Reviews, ReviewStore
@@ -106,7 +106,8 @@ async def test_one_review_per_user_editable_and_audited(parts: Parts) -> None:
         ("carol", 5, ""),
     }
     first = await parts.reviews.listing(row, 0, 1)
-    assert len(first["items"]) == 1 and first["next_offset"] == 1
+    assert len(first["items"]) == 1
+    assert first["next_offset"] == 1
     assert (await parts.reviews.listing(row, 1, 1))["next_offset"] is None
     assert (await parts.reviews.get(row, "bob"))["stars"] == 2
 
@@ -126,7 +127,8 @@ async def test_only_the_author_writes_and_the_author_or_an_admin_deletes(parts: 
 
     with pytest.raises(RegistryError) as forged:
         await parts.reviews.put(row, "bob", Actor("carol"), 1, "bob hates it")
-    assert forged.value.status == 401 and "own review" in forged.value.message
+    assert forged.value.status == 401
+    assert "own review" in forged.value.message
     with pytest.raises(RegistryError) as foreign:
         await parts.reviews.remove(row, "bob", Actor("carol"))
     assert foreign.value.status == 401
@@ -167,7 +169,8 @@ async def test_bad_reviews_get_a_400_that_says_what_to_change(
     await parts.catalog.insert(row)
     with pytest.raises(RegistryError) as bad:
         await parts.reviews.put(row, "bob", Actor("bob"), stars, text)
-    assert bad.value.status == 400 and words in bad.value.message
+    assert bad.value.status == 400
+    assert words in bad.value.message
     assert (await parts.reviews.listing(row, 0, 20))["count"] == 0
     assert await parts.audit.entries("1") == []
 
@@ -227,13 +230,18 @@ async def test_browse_filters_sorts_and_pages(parts: Parts) -> None:
     assert await ids(license_family="unknown") == ["c"]
 
     first = await parts.browser.page(BrowseQuery(sort="score", limit=3))
-    assert first["total"] == 4 and first["next_cursor"] == "3"
+    assert first["total"] == 4
+    assert first["next_cursor"] == "3"
     entry = first["items"][0]
-    assert entry["average_stars"] == 2.5 and entry["review_count"] == 2
-    assert entry["license_family"] == "permissive" and entry["size_bytes"] == 300
-    assert entry["downloads"] == 0 and entry["vetted"] is True
+    assert entry["average_stars"] == 2.5
+    assert entry["review_count"] == 2
+    assert entry["license_family"] == "permissive"
+    assert entry["size_bytes"] == 300
+    assert entry["downloads"] == 0
+    assert entry["vetted"] is True
     rest = await parts.browser.page(BrowseQuery(sort="score", limit=3, cursor="3"))
-    assert [i["id"] for i in rest["items"]] == ["c"] and rest["next_cursor"] is None
+    assert [i["id"] for i in rest["items"]] == ["c"]
+    assert rest["next_cursor"] is None
 
 
 @pytest.mark.parametrize(
@@ -250,4 +258,5 @@ async def test_browse_filters_sorts_and_pages(parts: Parts) -> None:
 async def test_browse_rejects_bad_queries(parts: Parts, query: BrowseQuery, words: str) -> None:
     with pytest.raises(RegistryError) as bad:
         await parts.browser.page(query)
-    assert bad.value.status == 400 and words in bad.value.message
+    assert bad.value.status == 400
+    assert words in bad.value.message

@@ -22,6 +22,7 @@ from registry_gateway.load_tests import build_load_test_router
 from registry_gateway.openapi_doc import install_openapi
 from registry_gateway.package_confusion import build_confusion_router
 from registry_gateway.rate_limits import RateLimits
+from registry_gateway.reviews import build_reviews_router
 from registry_gateway.schemas import SPEC_SCHEMA_TYPES
 from registry_gateway.security import AUTH_HEADER
 from registry_gateway.sensitive_models import build_sensitive_router
@@ -89,6 +90,7 @@ def create_app(
     app.include_router(build_hub_router(the_clients))
     app.include_router(build_load_test_router(service))
     app.include_router(build_groups_router(the_clients))
+    app.include_router(build_reviews_router(the_clients))
 
     # The served document is the contract: no 422s, every spec component, and
     # X-Authorization required (the route answers a missing one with 403 itself).
