@@ -19,7 +19,7 @@ from registry_gateway.config import GatewaySettings
 from registry_gateway.groups import build_groups_router
 from registry_gateway.hub_api import build_hub_router
 from registry_gateway.load_tests import build_load_test_router
-from registry_gateway.openapi_doc import install_openapi
+from registry_gateway.openapi_doc import install_docs_page, install_openapi
 from registry_gateway.package_confusion import build_confusion_router
 from registry_gateway.rate_limits import RateLimits
 from registry_gateway.reviews import build_reviews_router
@@ -95,6 +95,7 @@ def create_app(
     # The served document is the contract: no 422s, every spec component, and
     # X-Authorization required (the route answers a missing one with 403 itself).
     install_openapi(app, extra_schemas=SPEC_SCHEMA_TYPES.values(), required_headers=[AUTH_HEADER])
+    install_docs_page(app)
     # After the API: the UI's routes are outside the document and under their own prefix.
     mount_web_ui(app, locate_ui_dir(settings.ui_dir))
     return app
