@@ -66,6 +66,12 @@ ROUTES: list[tuple[str, str, Any, str]] = [
     ),
     ("POST", "/groups/00000000-0000-0000-0000-000000000000/execute", None, "upload"),
     ("GET", "/groups/00000000-0000-0000-0000-000000000000/download", None, "download"),
+    # Reviews and browsing (extension, issue 18.4): readers' routes.
+    ("GET", "/artifacts/model/123/reviews", None, "search"),
+    ("GET", "/artifacts/model/123/reviews/searcher", None, "search"),
+    ("PUT", "/artifacts/model/123/reviews/searcher", {"stars": 4, "text": "ok"}, "search"),
+    ("DELETE", "/artifacts/model/123/reviews/searcher", None, "search"),
+    ("GET", "/browse", None, "search"),
     ("GET", "/users", None, "admin"),
     (
         "POST",

@@ -110,6 +110,17 @@ class FakeMonitors:
         self.forgotten.append("*")
 
 
+@dataclass
+class FakeReviews:
+    forgotten: list[str] = field(default_factory=list)
+
+    async def forget(self, artifact_id: str) -> None:
+        self.forgotten.append(artifact_id)
+
+    async def clear(self) -> None:
+        self.forgotten.append("*")
+
+
 class FakeOutbox:
     """The events of committed units of work, in commit order."""
 
@@ -127,6 +138,7 @@ class FakeUnitOfWork:
         self.catalog = catalog
         self.audit = audit
         self.monitors = monitors
+        self.reviews = FakeReviews()
         self.outbox = outbox
         self.committed = False
         self.events: list[Event] = []

@@ -132,3 +132,18 @@ async def test_0011_copies_the_sensitive_flag_onto_existing_artifacts_and_revert
             assert "sensitive" not in await conn.run_sync(_columns)
     finally:
         await engine.dispose()
+
+
+async def test_0013_adds_the_review_table_and_reverts(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await run_migrations(engine, MIGRATIONS, version_table=VERSION_TABLE)
+        async with engine.connect() as conn:
+            assert "ingest_reviews" in await conn.run_sync(_tables)
+        async with engine.begin() as conn:
+            await conn.run_sync(_to("0012", down=True))
+            left = await conn.run_sync(_tables)
+            assert "ingest_reviews" not in left
+            assert "ingest_groups" in left
+    finally:
+        await engine.dispose()

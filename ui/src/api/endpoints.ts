@@ -13,6 +13,11 @@ import type {
   ArtifactQuery,
   ArtifactType,
   AuthenticationRequest,
+  BrowsePage,
+  BrowseSort,
+  LicenseFamily,
+  Review,
+  ReviewPage,
   ConfusionReport,
   DownloadHistory,
   DownloadPart,
@@ -338,4 +343,60 @@ export async function addGroupUpload(
 /** Extension POST /groups/{id}/execute: all of the group at once, or nothing. */
 export async function executeGroup(api: ApiClient, groupId: string): Promise<GroupOutcome> {
   return (await api.post<GroupOutcome>(`/groups/${seg(groupId)}/execute`, {})).data;
+}
+
+/** Extension GET /artifacts/{type}/{id}/reviews: newest change first, with count and average. */
+export async function listReviews(
+  api: ApiClient,
+  type: ArtifactType,
+  id: string,
+  offset: number,
+  limit: number,
+  signal?: Signal,
+): Promise<ReviewPage> {
+  return (await api.get<ReviewPage>(`/artifacts/${type}/${seg(id)}/reviews`, { query: { offset, limit }, signal })).data;
+}
+
+/** Extension PUT /artifacts/{type}/{id}/reviews/{user}: write or edit your own review. */
+export async function putReview(
+  api: ApiClient,
+  type: ArtifactType,
+  id: string,
+  user: string,
+  body: { stars: number; text: string },
+): Promise<Review> {
+  return (await api.put<Review>(`/artifacts/${type}/${seg(id)}/reviews/${seg(user)}`, { json: body })).data;
+}
+
+/** Extension DELETE /artifacts/{type}/{id}/reviews/{user}: your own, or anyone's as an admin. */
+export async function deleteReview(api: ApiClient, type: ArtifactType, id: string, user: string): Promise<void> {
+  await api.delete(`/artifacts/${type}/${seg(id)}/reviews/${seg(user)}`);
+}
+
+export interface BrowseQuery {
+  sort: BrowseSort;
+  order: "asc" | "desc";
+  vetted: boolean | null;
+  licenseFamily: LicenseFamily | null;
+  type: ArtifactType | null;
+  limit: number;
+  cursor: string | null;
+}
+
+/** Extension GET /browse: the catalog sorted and filtered, one page at a time. */
+export async function browseCatalog(api: ApiClient, query: BrowseQuery, signal?: Signal): Promise<BrowsePage> {
+  return (
+    await api.get<BrowsePage>("/browse", {
+      query: {
+        sort: query.sort,
+        order: query.order,
+        vetted: query.vetted,
+        license_family: query.licenseFamily,
+        type: query.type,
+        limit: query.limit,
+        cursor: query.cursor,
+      },
+      signal,
+    })
+  ).data;
 }

@@ -290,3 +290,48 @@ export interface GroupRequest {
 export interface GroupOutcome extends GroupRequest {
   artifacts: Artifact[];
 }
+
+/** Extension GET /artifacts/{type}/{id}/reviews[/{user}] (issue 18.4). */
+export interface Review {
+  user: string;
+  stars: number;
+  text: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ReviewPage {
+  items: Review[];
+  count: number;
+  average_stars: number | null;
+  offset: number;
+  limit: number;
+  next_offset: number | null;
+}
+
+export const BROWSE_SORTS = ["score", "stars", "downloads", "size", "updated", "license", "name"] as const;
+export type BrowseSort = (typeof BROWSE_SORTS)[number];
+export const LICENSE_FAMILIES = ["permissive", "copyleft", "restricted", "unknown"] as const;
+export type LicenseFamily = (typeof LICENSE_FAMILIES)[number];
+
+/** Extension GET /browse: one artifact with what helps choose it. */
+export interface BrowseEntry {
+  id: string;
+  name: string;
+  type: ArtifactType;
+  net_score: number | null;
+  vetted: boolean | null;
+  average_stars: number | null;
+  review_count: number;
+  license: string | null;
+  license_family: LicenseFamily;
+  size_bytes: number;
+  updated_at: string;
+  downloads: number;
+}
+
+export interface BrowsePage {
+  items: BrowseEntry[];
+  total: number;
+  next_cursor: string | null;
+}

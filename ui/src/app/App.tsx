@@ -4,6 +4,7 @@ import { ResetPage } from "../pages/admin/ResetPage";
 import { UsersPage } from "../pages/admin/UsersPage";
 import { ArtifactPage } from "../pages/artifact/ArtifactPage";
 import { BrowsePage } from "../pages/browse/BrowsePage";
+import { ChoosePage } from "../pages/choose/ChoosePage";
 import { GroupsPage } from "../pages/groups/GroupsPage";
 import { HomePage } from "../pages/HomePage";
 import { NotFoundPage } from "../pages/NotFoundPage";
@@ -33,6 +34,14 @@ export function App() {
               element={
                 <RequireAuth requires="search">
                   <BrowsePage />
+                </RequireAuth>
+              }
+            />
+            <Route
+              path="choose"
+              element={
+                <RequireAuth requires="search">
+                  <ChoosePage />
                 </RequireAuth>
               }
             />

@@ -19,9 +19,10 @@ from registry_gateway.config import GatewaySettings
 from registry_gateway.groups import build_groups_router
 from registry_gateway.hub_api import build_hub_router
 from registry_gateway.load_tests import build_load_test_router
-from registry_gateway.openapi_doc import install_openapi
+from registry_gateway.openapi_doc import install_docs_page, install_openapi
 from registry_gateway.package_confusion import build_confusion_router
 from registry_gateway.rate_limits import RateLimits
+from registry_gateway.reviews import build_reviews_router
 from registry_gateway.schemas import SPEC_SCHEMA_TYPES
 from registry_gateway.security import AUTH_HEADER
 from registry_gateway.sensitive_models import build_sensitive_router
@@ -90,10 +91,12 @@ def create_app(
     app.include_router(build_hub_router(the_clients))
     app.include_router(build_load_test_router(service))
     app.include_router(build_groups_router(the_clients))
+    app.include_router(build_reviews_router(the_clients))
 
     # The served document is the contract: no 422s, every spec component, and
     # X-Authorization required (the route answers a missing one with 403 itself).
     install_openapi(app, extra_schemas=SPEC_SCHEMA_TYPES.values(), required_headers=[AUTH_HEADER])
+    install_docs_page(app)
     # After the API: the UI's routes are outside the document and under their own prefix.
     mount_web_ui(app, locate_ui_dir(settings.ui_dir))
     return app

@@ -20,6 +20,7 @@ from registry_common.sandbox import (
 from registry_common.service import ServiceKit
 from registry_ingest.api import build_confusion_router, build_router
 from registry_ingest.audit import AuditTrail
+from registry_ingest.browse import Browser
 from registry_ingest.bundle_index import BundleIndexes
 from registry_ingest.catalog import Catalog, CatalogStore
 from registry_ingest.config import IngestSettings
@@ -37,6 +38,8 @@ from registry_ingest.monitor_store import MonitorStore
 from registry_ingest.monitors import SensitiveModels
 from registry_ingest.popularity import Popularity
 from registry_ingest.reads import CatalogReader
+from registry_ingest.review_api import build_review_router
+from registry_ingest.reviews import Reviews, ReviewStore
 from registry_ingest.service import IngestService
 from registry_ingest.sources.fetcher import SourceFetcher
 from registry_ingest.storage import referenced_keys
@@ -85,6 +88,7 @@ def create_app(
         catalog=catalog if isinstance(catalog, DynamoCatalog) else None,
     )
     monitors = MonitorStore(kit.db)
+    review_store = ReviewStore(kit.db)
     indexes = BundleIndexes(kit.db, store)
     group_store = GroupStore(kit.db)
     uow = unit_of_work_factory(
@@ -172,6 +176,11 @@ def create_app(
     app.include_router(build_router(service, reader))
     app.include_router(build_monitor_router(reader, sensitive))
     app.include_router(build_group_router(groups, reader))
+    app.include_router(
+        build_review_router(
+            reader, Reviews(review_store, kit.log), Browser(catalog, popularity, review_store)
+        )
+    )
     app.include_router(build_confusion_router(confusion))
     app.include_router(build_hub_router(hub))
     app.include_router(kit.health_router())

@@ -17,6 +17,7 @@ from registry_common.uow import Sessions
 from registry_ingest.audit import Actor, audit_entry, forget_in
 from registry_ingest.catalog import READY, STAGED, remove_in, replace_revision_in
 from registry_ingest.monitor_store import forget_monitor_in
+from registry_ingest.reviews import forget_reviews_in
 from registry_ingest.tables import ArtifactRow, GroupCommandRow, GroupRow
 
 OPEN = "open"
@@ -199,6 +200,7 @@ class GroupStore:
                     raise MemberFailed(position, _gone(row))
                 await forget_in(session, row.id)
                 await forget_monitor_in(session, row.id)
+                await forget_reviews_in(session, row.id)
             await session.execute(
                 update(GroupRow)
                 .where(GroupRow.id == plan.group_id)

@@ -162,6 +162,12 @@ class Popularity:
             for r in rows
         ]
 
+    async def download_counts(self) -> dict[str, int]:
+        """Every artifact's download counter (artifacts never downloaded may be absent)."""
+        statement = select(PopularityRow.artifact_id, PopularityRow.downloads)
+        async with database_errors(), self._sessions() as session:
+            return {id_: int(n or 0) for id_, n in (await session.execute(statement)).all()}
+
     async def downloads(
         self, artifact_ids: Iterable[str], per_artifact: int
     ) -> dict[str, list[Download]]:

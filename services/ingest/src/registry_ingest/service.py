@@ -507,7 +507,7 @@ class IngestService:
         return StagedUpdate(current, values, fetched, entries)
 
     async def delete(self, artifact_type: str, artifact_id: str) -> None:
-        """Catalog, audit, monitor rows and ArtifactDeleted in one transaction; the blobs
+        """Catalog, audit, monitor, review rows and ArtifactDeleted in one transaction; the blobs
         after the commit (a failure there leaves them to the orphan sweeper)."""
         async with self._uow() as uow:
             row = await uow.catalog.get(artifact_id)
@@ -516,6 +516,7 @@ class IngestService:
             await uow.catalog.remove(row.id)
             await uow.audit.forget(row.id)
             await uow.monitors.forget(row.id)
+            await uow.reviews.forget(row.id)
             uow.record(deleted_event(row))
             await uow.commit()
         if self._indexes is not None:  # derived data: rebuilt on demand, so after the commit
@@ -531,6 +532,7 @@ class IngestService:
             await uow.catalog.clear()
             await uow.audit.clear()
             await uow.monitors.clear()
+            await uow.reviews.clear()
             uow.record(
                 RegistryReset(
                     source="ingest",

@@ -193,3 +193,17 @@ class GroupCommandRow(Base):
     filename: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
     __table_args__ = (Index("ix_ingest_group_commands_group_position", "group_id", "position"),)
+
+
+class ReviewRow(Base):
+    """One user's star rating (1-5) and short review of one artifact; editing replaces it.
+    Deleted with the artifact and by a reset."""
+
+    __tablename__ = "ingest_reviews"
+
+    artifact_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    stars: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

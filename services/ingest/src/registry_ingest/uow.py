@@ -1,4 +1,4 @@
-"""Ingest's unit of work: the catalog, audit trail and monitors of one transaction, and the
+"""Ingest's unit of work: the catalog, audit trail, monitors and reviews of one transaction, and the
 events it raises (written to ingest's outbox with them; `registry_common.uow`)."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from registry_ingest.audit import AuditTrail
 from registry_ingest.catalog import Catalog, CatalogStore
 from registry_ingest.group_store import GroupStore
 from registry_ingest.monitor_store import MonitorStore
+from registry_ingest.reviews import ReviewStore
 
 
 class IngestUnitOfWork(UnitOfWork):
@@ -23,6 +24,7 @@ class IngestUnitOfWork(UnitOfWork):
     catalog: CatalogStore
     audit: AuditTrail
     monitors: MonitorStore
+    reviews: ReviewStore
     groups: GroupStore
 
     def __init__(
@@ -38,6 +40,7 @@ class IngestUnitOfWork(UnitOfWork):
         self.catalog = self._fixed_catalog or Catalog(sessions)
         self.audit = AuditTrail(sessions)
         self.monitors = MonitorStore(sessions)
+        self.reviews = ReviewStore(sessions)
         self.groups = GroupStore(sessions)
 
 

@@ -15,9 +15,12 @@ import { NotFoundPage } from "../NotFoundPage";
 import "./artifact.css";
 import { DownloadsSection } from "./DownloadsSection";
 import { formatBytes, formatMegabytes, formatUtc } from "./format";
+import { HubSection } from "./HubSection";
+import { repoId } from "./hub";
 import { LicenseSection } from "./LicenseSection";
 import { LineageSection, nodeInfo } from "./LineageSection";
 import { RatingSection } from "./RatingSection";
+import { ReviewsSection } from "./ReviewsSection";
 import { Section } from "./Section";
 import { DownloadHistorySection, MonitorSection } from "./SensitiveSection";
 import { WeightsScanSection } from "./WeightsScanSection";
@@ -65,6 +68,8 @@ const SECTIONS = [
   { id: "downloads", label: "Downloads", models: false },
   { id: "monitor", label: "Sensitive model", models: true },
   { id: "download-history", label: "Download history", models: true },
+  { id: "reviews", label: "Reviews", models: false },
+  { id: "use-from-python", label: "Use from Python", models: false },
   { id: "audit", label: "Audit trail", models: false },
   { id: "delete", label: "Delete", models: false },
 ];
@@ -94,7 +99,10 @@ function Loaded({ artifact }: { artifact: Artifact }) {
   // Names for the cost table: the lineage knows every dependency's name.
   const names = new Map<string, string>([[id, name]]);
   if (lineage.status === "ok") for (const node of lineage.data.nodes) names.set(node.artifact_id, nodeInfo(node, id).name);
-  const sections = SECTIONS.filter((s) => (isModel || !s.models) && (s.id !== "delete" || can("upload")));
+  const hubRepo = repoId(type, name, artifact.data.url);
+  const sections = SECTIONS.filter(
+    (s) => (isModel || !s.models) && (s.id !== "delete" || can("upload")) && (s.id !== "use-from-python" || hubRepo),
+  );
   return (
     <>
       <nav aria-label="Sections of this page" className="toc">
@@ -126,6 +134,8 @@ function Loaded({ artifact }: { artifact: Artifact }) {
           uploader={details.status === "ok" ? details.data.uploader : details.status === "error" ? null : undefined}
         />
       ) : null}
+      <ReviewsSection type={type} id={id} name={name} />
+      {hubRepo ? <HubSection type={type} repo={hubRepo} /> : null}
       <AuditSection type={type} id={id} name={name} />
       {can("upload") ? <DeleteSection type={type} id={id} name={name} /> : null}
     </>

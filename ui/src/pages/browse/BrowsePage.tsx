@@ -100,6 +100,9 @@ export function BrowsePage() {
 
   return (
     <Page title="Browse artifacts" lead="Models, datasets and code in the registry.">
+      <p>
+        <Link to="/choose">Compare artifacts by score, users' stars, license, size and downloads</Link>
+      </p>
       <div className="panel">
         <FilterForm
           key={filterKey}
