@@ -12,12 +12,15 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
+from sqlalchemy import delete
 
 from registry_auth.app import create_app
 from registry_auth.config import AuthSettings
 from registry_auth.handlers import build_handlers
 from registry_auth.service import DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD
+from registry_auth.tables import UserRow
 from registry_auth.tokens import load_or_create_secret
+from registry_common.db import create_engine
 from registry_common.events import RegistryReset
 from registry_common.internal_token import generate_internal_token, internal_token_headers
 from registry_common.settings import RuntimeSettings
@@ -219,3 +222,18 @@ def test_an_unreadable_initial_admin_password_file_names_the_file(tmp_path: Path
     assert str(e.value) == (
         f"AUTH_INITIAL_ADMIN_PASSWORD_FILE {missing} cannot be read (No such file or directory)."
     )
+
+
+async def test_reset_recreates_a_default_admin_that_is_gone(
+    app: FastAPI, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    engine = create_engine(_settings(tmp_path).runtime.database_url_for("auth"))
+    async with engine.begin() as connection:
+        await connection.execute(delete(UserRow).where(UserRow.name == DEFAULT_ADMIN))
+    await engine.dispose()
+    refused = await client.post(
+        "/internal/authenticate", json={"name": DEFAULT_ADMIN, "password": DEFAULT_ADMIN_PASSWORD}
+    )
+    assert refused.json()["detail"] == "The user name or password is not valid."
+    await app.state.service.reset()
+    await _token(client, DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD)
