@@ -3,10 +3,13 @@ socket, an upstream HTTP server on loopback, and the exact refusal each denied r
 
 from __future__ import annotations
 
+import signal
 import socket
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -144,3 +147,59 @@ def test_a_client_that_hangs_up_early_is_let_go(proxy: EgressProxy) -> None:
         client.sendall(b"GET http://x/")
     # The proxy still serves the next client.
     assert b"403 sandbox: not an HTTP proxy request" in _exchange(proxy, b"HELLO\r\n\r\n")
+
+
+@pytest.fixture
+def relay_main() -> Iterator[Any]:
+    """`_relay.main` in-process (it sets a SIGTERM handler: restored after the test)."""
+    from registry_common.sandbox import _relay
+
+    previous = signal.getsignal(signal.SIGTERM)
+    yield _relay.main
+    signal.signal(signal.SIGTERM, previous)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def test_the_relay_carries_the_programs_requests_to_the_proxy(
+    relay_main: Any, proxy: EgressProxy, upstream: tuple[str, int]
+) -> None:
+    host, port = upstream
+    relay_port = _free_port()
+    program = (
+        "import socket, sys\n"
+        f"s = socket.create_connection(('127.0.0.1', {relay_port}), timeout=10)\n"
+        f"s.sendall(b'GET http://{host}:{port}/through HTTP/1.1\\r\\n\\r\\n')\n"
+        "data = b''\n"
+        "while chunk := s.recv(65536):\n"
+        "    data += chunk\n"
+        "sys.exit(0 if b'upstream saw: GET /through HTTP/1.1' in data else 3)\n"
+    )
+    assert (
+        relay_main(["_relay.py", proxy.path, str(relay_port), "--", sys.executable, "-c", program])
+        == 0
+    )
+
+
+def test_the_relay_exits_with_its_commands_status(
+    relay_main: Any, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    socket_path = str(tmp_path / "none.sock")
+    run = ["_relay.py", socket_path, str(_free_port()), "--"]
+    assert relay_main([*run, sys.executable, "-c", "raise SystemExit(7)"]) == 7
+    killed = "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"
+    assert (
+        relay_main(
+            ["_relay.py", socket_path, str(_free_port()), "--", sys.executable, "-c", killed]
+        )
+        == 128 + 9
+    )
+    assert relay_main(["_relay.py", socket_path, "0", "--", str(tmp_path / "missing")]) == 127
+    assert f"sandbox-relay: cannot start {tmp_path / 'missing'}: " in capfd.readouterr().err
+    assert relay_main(["_relay.py", socket_path, "0", "python3"]) == 125
+    assert capfd.readouterr().err == "sandbox-relay: usage: _relay.py SOCKET PORT -- COMMAND...\n"
