@@ -283,3 +283,43 @@ def test_translation_of_registry_failures() -> None:
     outage = RegistryError("ingest is unavailable.", 503, code="component_unavailable")
     with pytest.raises(RegistryError, match="ingest is unavailable"):
         translate(outage)
+
+
+async def test_ranges_of_a_file_and_head_of_a_large_one(hub: Hub, tmp_path: Path) -> None:
+    client, services = hub
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("config.json", CONFIG, compress_type=zipfile.ZIP_STORED)
+    blobs = LocalBlobStore(tmp_path / "blobs")
+    await blobs.start()
+    await blobs.put("artifacts/42/r2/full.zip", buffer.getvalue())
+    entry = {**_file("config.json", len(CONFIG)), **_entries(buffer.getvalue())["config.json"]}
+    services.answer(
+        "ingest",
+        "GET",
+        "/internal/hub/model/download",
+        httpx.Response(200, json={**_snapshot([entry]), "key": "artifacts/42/r2/full.zip"}),
+    )
+    url = "/hf/acme/bert/resolve/main/config.json"
+    part = await client.get(url, headers={**TOKEN, "Range": "bytes=2-5"})
+    assert part.status_code == 206
+    assert part.content == CONFIG[2:6]
+    assert part.headers["Content-Range"] == f"bytes 2-5/{len(CONFIG)}"
+    beyond = await client.get(url, headers={**TOKEN, "Range": "bytes=999-"})
+    assert beyond.status_code == 416
+    assert beyond.headers["Content-Range"] == f"bytes */{len(CONFIG)}"
+
+    weights = _file("model.safetensors", 4096, lfs=True, offset=0, method="stored")
+    services.answer(
+        "ingest",
+        "GET",
+        "/internal/hub/model/snapshot",
+        httpx.Response(200, json=_snapshot([weights])),
+    )
+    head = await client.head("/hf/acme/bert/resolve/main/model.safetensors", headers=TOKEN)
+    assert head.status_code == 200
+    assert head.headers["X-Linked-Etag"] == f'"{"2" * 64}"'
+    assert head.headers["X-Linked-Size"] == "4096"
+    moved = await client.head("/hf/42/resolve/main/model.safetensors", headers=TOKEN)
+    assert moved.status_code == 307
+    assert moved.headers["location"] == f"/hf/acme/bert/resolve/{COMMIT}/model.safetensors"
