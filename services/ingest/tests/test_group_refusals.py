@@ -6,12 +6,13 @@ as test_groups.py (real group store and outbox on migrated SQLite, a fake stager
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 
 from registry_common.errors import RegistryError
-from registry_ingest.group_commands import CommandSpec
-from services.ingest.tests.test_groups import OWNER, World, ingest
+from registry_ingest.group_commands import CommandSpec, not_open, parse_command
+from services.ingest.tests.test_groups import OWNER, TTL, World, ingest
 from services.ingest.tests.test_groups import world as world  # the fixture
 
 
@@ -83,3 +84,32 @@ async def test_a_group_executes_once_and_downloads_only_when_committed(world: Wo
     assert late.message == again.message
     members = await world.service.snapshot(gid, OWNER)
     assert [row.name for row in members] == ["alpha"]
+
+
+async def test_the_store_says_why_it_added_nothing(world: World) -> None:
+    group = await world.service.create(OWNER)
+    gid = group["id"]
+    command = parse_command(gid, ingest("https://example.com/a"))
+    late = world.clock.now + timedelta(seconds=TTL + 1)
+    assert await world.store.append(command, now=late, limit=3) == "expired"
+    ghost = parse_command("no-such-group", ingest("https://example.com/a"))
+    assert await world.store.append(ghost, now=world.clock.now, limit=3) == "missing"
+    assert await world.store.commands([]) == []
+    assert await world.store.snapshot([]) == []
+    assert [g.id for g in await world.store.listing(None, limit=10)] == [gid]
+    await world.store.clear()
+    assert await world.store.listing(None, limit=10) == []
+
+
+@pytest.mark.parametrize(
+    ("state", "status", "sentence"),
+    [
+        ("expired", 410, "The group request 'g1' expired; create a new one."),
+        ("executing", 409, "The group 'g1' is being executed; wait for its outcome."),
+        ("failed", 409, "The group 'g1' was already executed (failed); create a new one."),
+        ("missing", 404, "No group request has id 'g1' (for you)."),
+    ],
+)
+def test_a_group_that_is_not_open_says_what_it_is(state: str, status: int, sentence: str) -> None:
+    error = not_open("g1", state)
+    assert (error.status, error.message) == (status, sentence)
