@@ -10,7 +10,7 @@ from pathlib import Path
 
 import structlog
 
-from registry_common.events import ArtifactRef, ArtifactScored
+from registry_common.events import ArtifactRef, ArtifactScored, ModelRating, SizeScore
 from registry_common.settings import RuntimeSettings
 from registry_ingest.catalog import PENDING, READY, REJECTED
 from registry_ingest.config import IngestSettings
@@ -57,6 +57,19 @@ def _pending(artifact_id: str, kind: str, source_kind: str) -> ArtifactRow:
     )
 
 
+def _rating(value: float) -> ModelRating:
+    """A whole rating (the event's typed payload) with every metric at `value`."""
+    metrics = {name: value for name in ModelRating.model_fields if name not in _NOT_METRICS}
+    latencies = {name: 0.01 for name in ModelRating.model_fields if name.endswith("_latency")}
+    sizes = {device: value for device in SizeScore.model_fields}
+    return ModelRating.model_validate(
+        {**metrics, **latencies, "name": "n", "category": "MODEL", "size_score": sizes}
+    )
+
+
+_NOT_METRICS = {"name", "category", "size_score"}
+
+
 def _scored(row: ArtifactRow, **fields: object) -> ArtifactScored:
     ref = ArtifactRef(id=row.id, name=row.name, type=row.type)  # type: ignore[arg-type]
     return ArtifactScored(artifact=ref, source="scoring", **fields)  # type: ignore[arg-type]
@@ -70,7 +83,7 @@ async def test_a_gated_model_failing_the_gate_is_rejected_and_its_blobs_removed(
     await fakes.catalog.insert(row)
     key = f"{artifact_prefix(row.id)}r1/full.zip"
     await blobs.put(key, b"PK")
-    await service.record_rating(_scored(row, rating={"net_score": 0.1}))
+    await service.record_rating(_scored(row, rating=_rating(0.1)))
     assert fakes.catalog.rows[row.id].status == REJECTED
     assert not await blobs.exists(key)
 
@@ -93,7 +106,7 @@ async def test_an_older_rating_does_not_replace_a_newer_one(
     newer = {"vetted": True, "rated_at": (NOW + timedelta(hours=1)).isoformat()}
     row.details = {"rating": newer}
     await fakes.catalog.insert(row)
-    await service.record_rating(_scored(row, rating={"net_score": 0.1}, occurred_at=NOW))
+    await service.record_rating(_scored(row, rating=_rating(0.1), occurred_at=NOW))
     assert fakes.catalog.rows[row.id].status == PENDING
     assert fakes.catalog.rows[row.id].details == {"rating": newer}
 
@@ -103,5 +116,5 @@ async def test_a_rating_of_a_deleted_artifact_is_dropped(
 ) -> None:
     service = _service(fakes, blobs, tmp_path)
     gone = _pending("14", "model", "huggingface_model")
-    await service.record_rating(_scored(gone, rating={"net_score": 1.0}))
+    await service.record_rating(_scored(gone, rating=_rating(1.0)))
     assert fakes.catalog.rows == {}
