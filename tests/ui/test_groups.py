@@ -46,6 +46,10 @@ def _add_ingest(page: Page, kind: str, url: str, name: str) -> None:
     page.get_by_label("Name (optional)").fill(name)
     page.get_by_role("button", name="Add member").click()
     expect_announced(page, "Member added.")
+    # The live region may still hold an earlier "Member added.": wait for this member's row,
+    # so the next command is not typed into a form this answer is about to reset.
+    members = page.get_by_role("table", name="Members, in the order they apply")
+    expect(members).to_contain_text(f"Ingest {kind} {url}, named {name}")
 
 
 def _new_request(page: Page) -> None:

@@ -36,6 +36,7 @@ from registry_common.bus.port import EventBus
 from registry_common.db import database_errors
 from registry_common.errors import ComponentUnavailable, RegistryError
 from registry_common.events import Event, event_from_message
+from registry_common.telemetry import attached_context, extract_trace_context
 
 _metadata = sa.MetaData()
 _tables: dict[str, sa.Table] = {}
@@ -212,7 +213,11 @@ class OutboxRelay:
                 try:
                     # Forwarding only: a newer replica's event (a newer version, fields this
                     # code does not know) goes out as it was recorded.
-                    await self.bus.publish(event_from_message(payload, check_version=False))
+                    event = event_from_message(payload, check_version=False)
+                    # Published in the trace of the request that raised it (the relay runs
+                    # outside it): one upload stays one trace across the processes.
+                    with attached_context(extract_trace_context(event.trace_context or {})):
+                        await self.bus.publish(event)
                 except Exception as exc:
                     await self._release(seq, exc)
                     raise
